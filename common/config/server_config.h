@@ -1,0 +1,112 @@
+#ifndef FEDGE_COMMON_CONFIG_SERVER_CONFIG_H_
+#define FEDGE_COMMON_CONFIG_SERVER_CONFIG_H_
+
+// The aggregator's configuration (`fedge server --config F`), as read from
+// YAML by LoadServerConfig. Defaults are the values a reader sees in
+// configs/server/server.yaml.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/data/data_source.h"
+#include "common/models/model_spec.h"
+
+namespace fedge::config {
+
+struct TlsFiles {
+  std::string ca_cert;      // the federation CA (trust anchor for clients)
+  std::string cert;         // this server's certificate
+  std::string key;          // its private key (must be mode 0600)
+  std::string crl;          // revocation list written by `fedge pki revoke`
+};
+
+struct CohortConfig {
+  // A round starts once this many eligible clients are connected, and
+  // completes only if this many uploads were accepted.
+  uint32_t min_clients = 2;
+  // Fraction of connected eligible clients selected per round, in (0, 1].
+  double fraction = 1.0;
+  // Upper bound on the cohort size.
+  uint32_t max_clients = 1000;
+};
+
+struct DeadlineConfig {
+  // How long a round waits for min_clients to be connected.
+  absl::Duration selection = absl::Minutes(5);
+  // From the task being sent to the last accepted upload (download, train,
+  // upload).
+  absl::Duration training = absl::Minutes(10);
+  // For federated evaluation reports.
+  absl::Duration evaluation = absl::Minutes(2);
+};
+
+struct LocalTrainingConfig {
+  uint32_t local_epochs = 1;
+  uint32_t batch_size = 32;
+  double learning_rate = 0.01;
+  double momentum = 0.0;
+  double weight_decay = 0.0;
+  uint64_t max_examples = 0;
+};
+
+struct StrategyConfig {
+  std::string name = "fedavg";
+  // Caps each client's example count used as its FedAvg weight (0: no cap),
+  // so one client cannot dominate by claiming many examples.
+  uint64_t max_example_weight = 0;
+};
+
+struct EvaluationConfig {
+  // Run federated evaluation on the round's cohort every N rounds (0: never).
+  uint32_t federated_every = 0;
+  // Central evaluation on a held-out set every N rounds (0: never).
+  uint32_t central_every = 1;
+  std::optional<data::DataSource> central_data;
+  uint32_t batch_size = 256;
+};
+
+struct ServerConfig {
+  // Where the config was read from (for messages).
+  std::string source_path;
+
+  std::string run_id;        // default: derived from the start time
+  std::string run_dir = "runs/server";
+  std::string purpose_id = "fedge-training";
+  // Regions clients may join from (empty: any).
+  std::vector<std::string> allowed_regions;
+  uint64_t seed = 0;
+
+  std::string listen_address = "127.0.0.1:50051";
+  // Prometheus /metrics endpoint ("" disables it).
+  std::string metrics_address = "127.0.0.1:9464";
+
+  TlsFiles tls;
+
+  models::ModelSpec model;
+  uint32_t rounds = 5;
+  CohortConfig cohort;
+  DeadlineConfig deadlines;
+  LocalTrainingConfig training;
+  StrategyConfig strategy;
+  EvaluationConfig evaluation;
+};
+
+// Reads and validates a server config. Relative paths in the file are
+// resolved against the file's directory. Any unknown key, wrong type or
+// out-of-range value is InvalidArgument with a message of the form
+// "FILE:LINE:COL: KEY: what is wrong (what is expected)".
+absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path);
+
+// Same, from YAML text (`origin` names it in messages); relative paths are
+// resolved against `base_dir`.
+absl::StatusOr<ServerConfig> ParseServerConfig(const std::string& yaml,
+                                               const std::string& origin,
+                                               const std::string& base_dir);
+
+}  // namespace fedge::config
+
+#endif  // FEDGE_COMMON_CONFIG_SERVER_CONFIG_H_

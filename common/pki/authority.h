@@ -1,0 +1,66 @@
+#ifndef FEDGE_COMMON_PKI_AUTHORITY_H_
+#define FEDGE_COMMON_PKI_AUTHORITY_H_
+
+// A federation's certificate authority on disk (`fedge pki`). Keys are ECDSA
+// P-256 (the audit key is Ed25519), made with OpenSSL 3's EVP API; private
+// key files are written 0600 from the moment they exist.
+//
+// Layout of the PKI directory:
+//   ca.crt ca.key                 federation CA (self-signed, CA:TRUE)
+//   server.crt server.key         aggregator (serverAuth; SANs from names)
+//   admin.crt admin.key           operator (clientAuth, OU=admin)
+//   audit.key audit.pub           Ed25519 key that signs audit checkpoints
+//   crl.pem                       CA-signed revocation list (starts empty)
+//   clients/<id>.crt <id>.key     devices (clientAuth, OU=device)
+//   issued.tsv                    serial, role, id, not-after of every cert
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace fedge::pki {
+
+struct PkiPaths {
+  explicit PkiPaths(std::string dir) : dir(std::move(dir)) {}
+  std::string dir;
+  std::string ca_cert() const;
+  std::string ca_key() const;
+  std::string server_cert() const;
+  std::string server_key() const;
+  std::string admin_cert() const;
+  std::string admin_key() const;
+  std::string audit_key() const;
+  std::string audit_pub() const;
+  std::string crl() const;
+  std::string client_cert(const std::string& id) const;
+  std::string client_key(const std::string& id) const;
+  std::string issued_index() const;
+};
+
+struct InitOptions {
+  std::string federation_name = "fedge";
+  // DNS names and IP addresses for the server certificate's SANs.
+  std::vector<std::string> server_names = {"localhost", "127.0.0.1"};
+  int validity_days = 825;
+  // Overwrite an existing PKI in `dir` (otherwise AlreadyExists).
+  bool force = false;
+};
+
+// Creates the CA, the server and admin certificates, the audit key and an
+// empty CRL in `dir` (created if missing).
+absl::Status InitFederation(const std::string& dir, const InitOptions& options);
+
+// Issues clients/<id>.crt and .key signed by the CA. InvalidArgument for an
+// invalid id, AlreadyExists if the id was issued before (and not revoked).
+absl::Status IssueClient(const std::string& dir, const std::string& id,
+                         int validity_days = 825);
+
+// Adds the serial of clients/<id>.crt to the CRL, re-signs it and replaces
+// crl.pem atomically. NotFound if no certificate was issued to `id`.
+absl::Status RevokeClient(const std::string& dir, const std::string& id);
+
+}  // namespace fedge::pki
+
+#endif  // FEDGE_COMMON_PKI_AUTHORITY_H_
