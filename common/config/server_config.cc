@@ -1,0 +1,119 @@
+#include "common/config/server_config.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/config/common_schema.h"
+#include "common/config/value_checks.h"
+#include "common/config/yaml_reader.h"
+#include "common/util/status_macros.h"
+
+namespace fedge::config {
+namespace {
+
+// Aggregation strategies the server implements.
+const std::vector<std::string>& StrategyNames() {
+  static const auto* const kNames = new std::vector<std::string>{"fedavg"};
+  return *kNames;
+}
+
+void ReadRun(MapReader run, ServerConfig* c) {
+  run.Optional("id", &c->run_id, SafeName(/*allow_empty=*/true));
+  run.OptionalPath("dir", &c->run_dir, NonEmpty());
+  run.Optional("purpose", &c->purpose_id, NonEmpty());
+  run.Optional("seed", &c->seed);
+  run.Optional("allowed_regions", &c->allowed_regions, NoEmptyElements());
+}
+
+void ReadTls(MapReader tls, TlsFiles* t) {
+  tls.RequiredPath("ca", &t->ca_cert);
+  tls.RequiredPath("cert", &t->cert);
+  tls.RequiredPath("key", &t->key);
+  tls.OptionalPath("crl", &t->crl);
+}
+
+void ReadCohort(MapReader cohort, CohortConfig* c) {
+  const bool min_ok =
+      cohort.Optional("min_clients", &c->min_clients, AtLeast<uint32_t>(1));
+  cohort.Optional("fraction", &c->fraction, GreaterThanAtMost(0.0, 1.0));
+  const bool max_ok =
+      cohort.Optional("max_clients", &c->max_clients, AtLeast<uint32_t>(1));
+  if (min_ok && max_ok && c->min_clients > c->max_clients) {
+    cohort.Fail("min_clients", absl::StrCat(c->min_clients, " is greater than ",
+                                            cohort.KeyPath("max_clients"), " (",
+                                            c->max_clients,
+                                            "); a round could never complete"));
+  }
+}
+
+void ReadDeadlines(MapReader deadlines, DeadlineConfig* d) {
+  const Check<absl::Duration> positive = GreaterThan(absl::ZeroDuration());
+  deadlines.Optional("selection", &d->selection, positive);
+  deadlines.Optional("training", &d->training, positive);
+  deadlines.Optional("evaluation", &d->evaluation, positive);
+}
+
+void ReadTraining(MapReader training, LocalTrainingConfig* t) {
+  training.Optional("local_epochs", &t->local_epochs, AtLeast<uint32_t>(1));
+  training.Optional("batch_size", &t->batch_size, AtLeast<uint32_t>(1));
+  training.Optional("learning_rate", &t->learning_rate, GreaterThan(0.0));
+  training.Optional("momentum", &t->momentum, AtLeastLessThan(0.0, 1.0));
+  training.Optional("weight_decay", &t->weight_decay, AtLeast(0.0));
+  training.Optional("max_examples", &t->max_examples);
+}
+
+void ReadStrategy(MapReader strategy, StrategyConfig* s) {
+  strategy.Optional("name", &s->name, OneOf(StrategyNames()));
+  strategy.Optional("max_example_weight", &s->max_example_weight);
+}
+
+void ReadEvaluation(MapReader evaluation, EvaluationConfig* e) {
+  evaluation.Optional("federated_every", &e->federated_every);
+  const bool central_ok =
+      evaluation.Optional("central_every", &e->central_every);
+  evaluation.Optional("batch_size", &e->batch_size, AtLeast<uint32_t>(1));
+  MapReader central_data = evaluation.Child("central_data");
+  if (central_data.present()) {
+    ReadDataSource(central_data, &e->central_data.emplace());
+  } else if (central_ok && e->central_every > 0) {
+    evaluation.Fail(
+        "central_every",
+        absl::StrCat(e->central_every, " needs ",
+                     evaluation.KeyPath("central_data"),
+                     ", the held-out data set to evaluate on (add it, or set "
+                     "central_every: 0 to turn central evaluation off)"));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<ServerConfig> ParseServerConfig(const std::string& yaml,
+                                               const std::string& origin,
+                                               const std::string& base_dir) {
+  FEDGE_ASSIGN_OR_RETURN(YamlDocument doc,
+                         YamlDocument::Parse(yaml, origin, base_dir));
+  ServerConfig c;
+  c.source_path = origin;
+  MapReader root = doc.root();
+  ReadRun(root.Child("run"), &c);
+  root.Optional("listen", &c.listen_address, HostPort(/*allow_empty=*/false));
+  root.Optional("metrics_listen", &c.metrics_address,
+                HostPort(/*allow_empty=*/true));
+  ReadTls(root.Child("tls"), &c.tls);
+  ReadModelSpec(root.Child("model"), &c.model);
+  root.Optional("rounds", &c.rounds, AtLeast<uint32_t>(1));
+  ReadCohort(root.Child("cohort"), &c.cohort);
+  ReadDeadlines(root.Child("deadlines"), &c.deadlines);
+  ReadTraining(root.Child("training"), &c.training);
+  ReadStrategy(root.Child("strategy"), &c.strategy);
+  ReadEvaluation(root.Child("evaluation"), &c.evaluation);
+  FEDGE_RETURN_IF_ERROR(doc.Finish());
+  return c;
+}
+
+absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path) {
+  FEDGE_ASSIGN_OR_RETURN(std::string text, ReadConfigFile(path));
+  return ParseServerConfig(text, path, ConfigBaseDir(path));
+}
+
+}  // namespace fedge::config

@@ -1,0 +1,340 @@
+#include "common/config/server_config.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/config/config_test_util.h"
+#include "common/config/yaml_reader.h"
+#include "common/util/file_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace fedge::config {
+namespace {
+
+using ::fedge::config::testing::RepoPath;
+using ::testing::HasSubstr;
+
+// Lines 1-4: the required TLS files.
+constexpr char kTls[] =
+    "tls:\n"
+    "  ca: ca.crt\n"
+    "  cert: server.crt\n"
+    "  key: server.key\n";
+// Lines 1-6: the smallest valid server config.
+const std::string kMinimal =
+    std::string(kTls) + "evaluation:\n  central_every: 0\n";
+
+absl::StatusOr<ServerConfig> Parse(const std::string& yaml,
+                                   const std::string& base_dir = "/srv") {
+  return ParseServerConfig(yaml, "server.yaml", base_dir);
+}
+
+std::string Error(const std::string& yaml) {
+  absl::StatusOr<ServerConfig> config = Parse(yaml);
+  if (config.ok()) return "OK";
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(config.status().message());
+}
+
+TEST(ServerConfigTest, LoadsTheExampleConfig) {
+  const std::string path = RepoPath("configs/server/server.yaml");
+  const std::string dir = ConfigBaseDir(path);
+  absl::StatusOr<ServerConfig> loaded = LoadServerConfig(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const ServerConfig& c = *loaded;
+  EXPECT_EQ(c.source_path, path);
+  EXPECT_EQ(c.run_id, "");
+  EXPECT_EQ(c.run_dir, dir + "/runs/server");
+  EXPECT_EQ(c.purpose_id, "fedge-training");
+  EXPECT_TRUE(c.allowed_regions.empty());
+  EXPECT_EQ(c.seed, 0u);
+  EXPECT_EQ(c.listen_address, "127.0.0.1:50051");
+  EXPECT_EQ(c.metrics_address, "127.0.0.1:9464");
+  EXPECT_EQ(c.tls.ca_cert, dir + "/pki/ca.crt");
+  EXPECT_EQ(c.tls.cert, dir + "/pki/server.crt");
+  EXPECT_EQ(c.tls.key, dir + "/pki/server.key");
+  EXPECT_EQ(c.tls.crl, dir + "/pki/crl.pem");
+  EXPECT_EQ(c.model.kind, "cnn");
+  EXPECT_EQ(c.model.torchscript_path, "");
+  EXPECT_EQ(c.model.input_shape, (std::vector<int64_t>{1, 28, 28}));
+  EXPECT_EQ(c.model.num_classes, 10);
+  EXPECT_EQ(c.model.init_seed, 1u);
+  EXPECT_EQ(c.rounds, 5u);
+  EXPECT_EQ(c.cohort.min_clients, 2u);
+  EXPECT_EQ(c.cohort.fraction, 1.0);
+  EXPECT_EQ(c.cohort.max_clients, 1000u);
+  EXPECT_EQ(c.deadlines.selection, absl::Minutes(5));
+  EXPECT_EQ(c.deadlines.training, absl::Minutes(10));
+  EXPECT_EQ(c.deadlines.evaluation, absl::Minutes(2));
+  EXPECT_EQ(c.training.local_epochs, 1u);
+  EXPECT_EQ(c.training.batch_size, 32u);
+  EXPECT_EQ(c.training.learning_rate, 0.01);
+  EXPECT_EQ(c.training.momentum, 0.0);
+  EXPECT_EQ(c.training.weight_decay, 0.0);
+  EXPECT_EQ(c.training.max_examples, 0u);
+  EXPECT_EQ(c.strategy.name, "fedavg");
+  EXPECT_EQ(c.strategy.max_example_weight, 0u);
+  EXPECT_EQ(c.evaluation.federated_every, 0u);
+  EXPECT_EQ(c.evaluation.central_every, 1u);
+  EXPECT_EQ(c.evaluation.batch_size, 256u);
+  ASSERT_TRUE(c.evaluation.central_data.has_value());
+  EXPECT_EQ(c.evaluation.central_data->format, "fashion_mnist");
+  EXPECT_EQ(c.evaluation.central_data->dir,
+            "/usr/share/datasets/fashion-mnist");
+  EXPECT_EQ(c.evaluation.central_data->split, "test");
+  EXPECT_FALSE(c.evaluation.central_data->partition.has_value());
+}
+
+// The example file documents the defaults: its values must be the ones a
+// config that leaves the keys out gets.
+TEST(ServerConfigTest, ExampleConfigShowsTheDefaults) {
+  const std::string path = RepoPath("configs/server/server.yaml");
+  absl::StatusOr<ServerConfig> example = LoadServerConfig(path);
+  ASSERT_TRUE(example.ok()) << example.status();
+  absl::StatusOr<ServerConfig> minimal =
+      ParseServerConfig(std::string(kTls) + "evaluation:\n  central_data: {}\n",
+                        "m.yaml", ConfigBaseDir(path));
+  ASSERT_TRUE(minimal.ok()) << minimal.status();
+  const ServerConfig defaults;
+  EXPECT_EQ(minimal->run_dir, example->run_dir);
+  EXPECT_EQ(example->run_id, defaults.run_id);
+  EXPECT_EQ(example->purpose_id, defaults.purpose_id);
+  EXPECT_EQ(example->listen_address, defaults.listen_address);
+  EXPECT_EQ(example->metrics_address, defaults.metrics_address);
+  EXPECT_EQ(example->model.kind, defaults.model.kind);
+  EXPECT_EQ(example->model.input_shape, defaults.model.input_shape);
+  EXPECT_EQ(example->model.num_classes, defaults.model.num_classes);
+  EXPECT_EQ(example->model.init_seed, defaults.model.init_seed);
+  EXPECT_EQ(example->rounds, defaults.rounds);
+  EXPECT_EQ(example->cohort.min_clients, defaults.cohort.min_clients);
+  EXPECT_EQ(example->cohort.fraction, defaults.cohort.fraction);
+  EXPECT_EQ(example->cohort.max_clients, defaults.cohort.max_clients);
+  EXPECT_EQ(example->deadlines.selection, defaults.deadlines.selection);
+  EXPECT_EQ(example->deadlines.training, defaults.deadlines.training);
+  EXPECT_EQ(example->deadlines.evaluation, defaults.deadlines.evaluation);
+  EXPECT_EQ(example->training.learning_rate, defaults.training.learning_rate);
+  EXPECT_EQ(example->training.batch_size, defaults.training.batch_size);
+  EXPECT_EQ(example->evaluation.central_every,
+            defaults.evaluation.central_every);
+  EXPECT_EQ(example->evaluation.batch_size, defaults.evaluation.batch_size);
+}
+
+TEST(ServerConfigTest, MinimalConfigTakesDefaults) {
+  absl::StatusOr<ServerConfig> c = Parse(kMinimal);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->source_path, "server.yaml");
+  EXPECT_EQ(c->run_dir, "/srv/runs/server");
+  EXPECT_EQ(c->tls.crl, "");
+  EXPECT_EQ(c->rounds, 5u);
+  EXPECT_EQ(c->evaluation.central_every, 0u);
+  EXPECT_FALSE(c->evaluation.central_data.has_value());
+}
+
+TEST(ServerConfigTest, UnknownKeyIsReportedWithSuggestion) {
+  EXPECT_EQ(Error(kMinimal + "cohort:\n  minimun: 3\n"),
+            "server.yaml:8:3: cohort.minimun: unknown key (did you mean "
+            "'min_clients'?); known keys: min_clients, fraction, max_clients");
+  EXPECT_EQ(Error(kMinimal + "round: 3\n"),
+            "server.yaml:7:1: round: unknown key (did you mean 'rounds'?); "
+            "known keys: run, listen, metrics_listen, tls, model, rounds, "
+            "cohort, deadlines, training, strategy, evaluation");
+}
+
+TEST(ServerConfigTest, WrongTypeIsReported) {
+  EXPECT_EQ(Error(kMinimal + "rounds: five\n"),
+            "server.yaml:7:9: rounds: expected an integer, got 'five'");
+  EXPECT_EQ(Error(kMinimal + "cohort: {min_clients: 2.5}\n"),
+            "server.yaml:7:23: cohort.min_clients: expected an integer, got "
+            "'2.5'");
+  EXPECT_EQ(Error(kMinimal + "training:\n  max_examples: -10\n"),
+            "server.yaml:8:17: training.max_examples: expected a non-negative "
+            "integer, got '-10'");
+  EXPECT_EQ(Error(kMinimal + "run: {allowed_regions: eu}\n"),
+            "server.yaml:7:24: run.allowed_regions: expected a sequence of "
+            "strings such as [a, b], got 'eu'");
+}
+
+TEST(ServerConfigTest, OutOfRangeIsReported) {
+  EXPECT_EQ(Error(kMinimal + "cohort:\n  fraction: 1.5\n"),
+            "server.yaml:8:13: cohort.fraction: 1.5 is out of range "
+            "(expected 0 < fraction <= 1)");
+  EXPECT_EQ(Error(kMinimal + "rounds: 0\n"),
+            "server.yaml:7:9: rounds: 0 is out of range (expected rounds >= "
+            "1)");
+  EXPECT_EQ(Error(kMinimal + "training: {learning_rate: 0, batch_size: 0}\n"),
+            "server.yaml:7:27: training.learning_rate: 0 is out of range "
+            "(expected learning_rate > 0)\n"
+            "server.yaml:7:42: training.batch_size: 0 is out of range "
+            "(expected batch_size >= 1)");
+  EXPECT_EQ(Error(kMinimal + "listen: 50051\n"),
+            "server.yaml:7:9: listen: '50051' is not a host:port address "
+            "(expected e.g. 127.0.0.1:50051, 0.0.0.0:50051 or [::1]:50051)");
+}
+
+TEST(ServerConfigTest, MissingRequiredKeyIsReported) {
+  EXPECT_EQ(Error("tls:\n  ca: ca.crt\n  cert: s.crt\n"
+                  "evaluation: {central_every: 0}\n"),
+            "server.yaml: tls.key: required key is missing");
+  EXPECT_EQ(Error("rounds: 3\nevaluation: {central_every: 0}\n"),
+            "server.yaml: tls.ca: required key is missing\n"
+            "server.yaml: tls.cert: required key is missing\n"
+            "server.yaml: tls.key: required key is missing");
+}
+
+TEST(ServerConfigTest, DuplicateKeyIsReported) {
+  EXPECT_EQ(Error(kMinimal + "rounds: 5\nrounds: 6\n"),
+            "server.yaml:8:1: rounds: duplicate key (first set on line 7); "
+            "keep one of the two");
+}
+
+TEST(ServerConfigTest, YamlSyntaxErrorIsReported) {
+  EXPECT_EQ(Error(kMinimal + "cohort:\n  min_clients: 2\n fraction: 0.5\n"),
+            "server.yaml:9:2: YAML syntax error: end of map not found");
+}
+
+TEST(ServerConfigTest, EmptyFileIsReported) {
+  EXPECT_EQ(Error(""),
+            "server.yaml: the config is empty (expected a mapping of keys to "
+            "values, such as 'rounds: 5')");
+}
+
+TEST(ServerConfigTest, DataSourceKeyOfAnotherFormatIsReported) {
+  EXPECT_EQ(Error(std::string(kTls) + "evaluation:\n"
+                                      "  central_data:\n"
+                                      "    format: csv\n"
+                                      "    path: eval.csv\n"
+                                      "    split: test\n"),
+            "server.yaml:9:12: evaluation.central_data.split: only used with "
+            "format 'fashion_mnist', but evaluation.central_data.format is "
+            "'csv' (a csv source is one file, 'path', read as set by "
+            "label_column, has_header, example_shape, num_classes and "
+            "feature_scale)");
+}
+
+TEST(ServerConfigTest, CohortMinAboveMaxIsReported) {
+  EXPECT_EQ(Error(kMinimal + "cohort: {min_clients: 5, max_clients: 3}\n"),
+            "server.yaml:7:23: cohort.min_clients: 5 is greater than "
+            "cohort.max_clients (3); a round could never complete");
+}
+
+TEST(ServerConfigTest, CentralEvaluationNeedsData) {
+  EXPECT_EQ(Error(std::string(kTls) + "evaluation:\n  central_every: 2\n"),
+            "server.yaml:6:18: evaluation.central_every: 2 needs "
+            "evaluation.central_data, the held-out data set to evaluate on "
+            "(add it, or set central_every: 0 to turn central evaluation "
+            "off)");
+  // By default central_every is 1, so the rule applies to a bare config too.
+  EXPECT_EQ(Error(kTls),
+            "server.yaml: evaluation.central_every: 1 needs "
+            "evaluation.central_data, the held-out data set to evaluate on "
+            "(add it, or set central_every: 0 to turn central evaluation "
+            "off)");
+}
+
+TEST(ServerConfigTest, TorchscriptModelNeedsItsFile) {
+  EXPECT_EQ(Error(kMinimal + "model:\n  kind: torchscript\n"),
+            "server.yaml:8:9: model.kind: 'torchscript' needs "
+            "model.torchscript, the file saved with torch.jit.save");
+}
+
+TEST(ServerConfigTest, StrategyNameListsAcceptedNames) {
+  EXPECT_EQ(Error(kMinimal + "strategy: {name: fedprox}\n"),
+            "server.yaml:7:18: strategy.name: unknown value 'fedprox' "
+            "(accepted: fedavg)");
+}
+
+TEST(ServerConfigTest, AllProblemsAreReportedTogether) {
+  EXPECT_EQ(Error(kMinimal + "rounds: 0\ncohort: {fraction: 0}\nfoo: 1\n"),
+            "server.yaml:7:9: rounds: 0 is out of range (expected rounds >= "
+            "1)\n"
+            "server.yaml:8:20: cohort.fraction: 0 is out of range (expected "
+            "0 < fraction <= 1)\n"
+            "server.yaml:9:1: foo: unknown key; known keys: run, listen, "
+            "metrics_listen, tls, model, rounds, cohort, deadlines, training, "
+            "strategy, evaluation");
+}
+
+TEST(ServerConfigTest, RelativePathsResolveAgainstTheBaseDir) {
+  absl::StatusOr<ServerConfig> c = Parse(
+      "tls: {ca: ../pki/ca.crt, cert: /etc/fedge/server.crt, key: server.key, "
+      "crl: crl.pem}\n"
+      "run: {dir: /var/lib/fedge}\n"
+      "evaluation:\n"
+      "  central_data: {format: idx, images: data/i.gz, labels: data/l.gz}\n",
+      "/srv/fedge");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->tls.ca_cert, "/srv/fedge/../pki/ca.crt");
+  EXPECT_EQ(c->tls.cert, "/etc/fedge/server.crt");
+  EXPECT_EQ(c->tls.key, "/srv/fedge/server.key");
+  EXPECT_EQ(c->tls.crl, "/srv/fedge/crl.pem");
+  EXPECT_EQ(c->run_dir, "/var/lib/fedge");
+  ASSERT_TRUE(c->evaluation.central_data.has_value());
+  EXPECT_EQ(c->evaluation.central_data->images_path, "/srv/fedge/data/i.gz");
+  EXPECT_EQ(c->evaluation.central_data->labels_path, "/srv/fedge/data/l.gz");
+}
+
+TEST(ServerConfigTest, LoadResolvesPathsAgainstTheFilesDirectory) {
+  const std::string dir = ::testing::TempDir() + "/server_config_test";
+  ASSERT_TRUE(util::MakeDirectories(dir).ok());
+  const std::string path = dir + "/server.yaml";
+  ASSERT_TRUE(util::WriteFileAtomically(path, kMinimal).ok());
+  absl::StatusOr<ServerConfig> c = LoadServerConfig(path);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->source_path, path);
+  EXPECT_EQ(c->tls.ca_cert, dir + "/ca.crt");
+  EXPECT_EQ(c->run_dir, dir + "/runs/server");
+}
+
+TEST(ServerConfigTest, MissingFileIsNotFound) {
+  const std::string path = ::testing::TempDir() + "/absent/server.yaml";
+  absl::StatusOr<ServerConfig> c = LoadServerConfig(path);
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(c.status().message(), HasSubstr(path));
+}
+
+TEST(ServerConfigTest, DeadlinesAreDurations) {
+  absl::StatusOr<ServerConfig> c =
+      Parse(kMinimal +
+            "deadlines: {selection: 250ms, training: 1h30m, "
+            "evaluation: 45s}\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->deadlines.selection, absl::Milliseconds(250));
+  EXPECT_EQ(c->deadlines.training, absl::Minutes(90));
+  EXPECT_EQ(c->deadlines.evaluation, absl::Seconds(45));
+
+  EXPECT_EQ(Error(kMinimal + "deadlines:\n  training: 0s\n"),
+            "server.yaml:8:13: deadlines.training: 0s is out of range "
+            "(expected training > 0)");
+  EXPECT_EQ(Error(kMinimal + "deadlines:\n  selection: 10\n"),
+            "server.yaml:8:14: deadlines.selection: expected a duration such "
+            "as 250ms, 30s, 5m or 1h, got '10' (a number needs a unit)");
+}
+
+TEST(ServerConfigTest, MetricsCanBeDisabled) {
+  absl::StatusOr<ServerConfig> c = Parse(kMinimal + "metrics_listen: \"\"\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->metrics_address, "");
+}
+
+TEST(ServerConfigTest, ReadsRunSettings) {
+  absl::StatusOr<ServerConfig> c =
+      Parse(kMinimal +
+            "run:\n  id: exp-7\n  purpose: research\n  seed: 99\n"
+            "  allowed_regions: [eu-west, eu-north]\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->run_id, "exp-7");
+  EXPECT_EQ(c->purpose_id, "research");
+  EXPECT_EQ(c->seed, 99u);
+  EXPECT_EQ(c->allowed_regions,
+            (std::vector<std::string>{"eu-west", "eu-north"}));
+  EXPECT_EQ(Error(kMinimal + "run: {id: a/b}\n"),
+            "server.yaml:7:11: run.id: 'a/b' is not a valid name (expected 1 "
+            "to 64 letters, digits, '.', '_' or '-', not starting with '.' or "
+            "'-')");
+}
+
+}  // namespace
+}  // namespace fedge::config
