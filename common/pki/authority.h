@@ -61,6 +61,23 @@ absl::Status IssueClient(const std::string& dir, const std::string& id,
 // crl.pem atomically. NotFound if no certificate was issued to `id`.
 absl::Status RevokeClient(const std::string& dir, const std::string& id);
 
+// Reads a PEM certificate file (a CA or a leaf) and checks that it parses.
+// Errors name the file.
+absl::StatusOr<std::string> ReadCertificatePem(const std::string& path);
+
+// A certificate and its private key, as PEM text for TLS stacks.
+struct PemKeyPair {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
+// Reads a certificate and its private key. The key file is checked with
+// util::CheckPrivateFile first (FailedPrecondition with the chmod to run if
+// group or others can read it); InvalidArgument if either file does not parse
+// or the key does not belong to the certificate. Errors name the file.
+absl::StatusOr<PemKeyPair> ReadKeyPair(const std::string& cert_path,
+                                       const std::string& key_path);
+
 }  // namespace fedge::pki
 
 #endif  // FEDGE_COMMON_PKI_AUTHORITY_H_

@@ -33,6 +33,12 @@ absl::StatusOr<PeerIdentity> IdentityFromPem(absl::string_view cert_pem);
 // [A-Za-z0-9._-], not starting with '.' or '-'.
 bool IsValidClientId(absl::string_view id);
 
+// A certificate serial number in fedge's canonical form: lower-case hex
+// without leading zeros ("0" for zero). Also accepts upper-case digits (as
+// `openssl x509 -serial` prints them) and colon-separated bytes (as browsers
+// do), so an operator may paste either. Returns "" for anything else.
+std::string NormalizeSerialHex(absl::string_view hex);
+
 }  // namespace fedge::pki
 
 #endif  // FEDGE_COMMON_PKI_IDENTITY_H_

@@ -1,0 +1,144 @@
+#include "common/pki/identity.h"
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/crypto/sha256.h"
+
+namespace fedge::pki {
+namespace {
+
+struct BioFree {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct X509Free {
+  void operator()(X509* cert) const { X509_free(cert); }
+};
+struct BnFree {
+  void operator()(BIGNUM* bn) const { BN_free(bn); }
+};
+
+// The UTF-8 value of the first `nid` entry of `name`, or "" if absent.
+std::string NameEntry(const X509_NAME* name, int nid) {
+  int index = X509_NAME_get_index_by_NID(name, nid, -1);
+  if (index < 0) return "";
+  const ASN1_STRING* data =
+      X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
+  unsigned char* utf8 = nullptr;
+  int len = ASN1_STRING_to_UTF8(&utf8, data);
+  if (len < 0) return "";
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+}  // namespace
+
+absl::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kServer:
+      return "server";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kDevice:
+      return "device";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<Role> ParseRole(absl::string_view name) {
+  if (name == "server") return Role::kServer;
+  if (name == "admin") return Role::kAdmin;
+  if (name == "device") return Role::kDevice;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown role '", name, "' (expected server, admin or device)"));
+}
+
+absl::StatusOr<PeerIdentity> IdentityFromPem(absl::string_view cert_pem) {
+  std::unique_ptr<BIO, BioFree> bio(
+      BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
+  if (bio == nullptr) return absl::InternalError("BIO_new_mem_buf failed");
+  std::unique_ptr<X509, X509Free> cert(
+      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (cert == nullptr) {
+    return absl::InvalidArgumentError(
+        "not a PEM certificate (expected -----BEGIN CERTIFICATE-----)");
+  }
+
+  const X509_NAME* subject = X509_get_subject_name(cert.get());
+  PeerIdentity identity;
+  identity.id = NameEntry(subject, NID_commonName);
+  std::string role = NameEntry(subject, NID_organizationalUnitName);
+  if (identity.id.empty()) {
+    return absl::InvalidArgumentError(
+        "certificate subject has no commonName: not a fedge certificate");
+  }
+  absl::StatusOr<Role> parsed_role = ParseRole(role);
+  if (!parsed_role.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "certificate of '", identity.id, "' has no fedge role: subject OU is '",
+        role, "', expected server, admin or device"));
+  }
+  identity.role = *parsed_role;
+
+  std::unique_ptr<BIGNUM, BnFree> serial(
+      ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert.get()), nullptr));
+  if (serial == nullptr) {
+    return absl::InvalidArgumentError("certificate serial number is invalid");
+  }
+  char* hex = BN_bn2hex(serial.get());
+  if (hex == nullptr) return absl::InternalError("BN_bn2hex failed");
+  identity.serial_hex = NormalizeSerialHex(hex);
+  OPENSSL_free(hex);
+  if (identity.serial_hex.empty()) {  // negative: BN_bn2hex wrote a '-'
+    return absl::InvalidArgumentError("certificate serial number is negative");
+  }
+
+  unsigned char* der = nullptr;
+  int der_len = i2d_X509(cert.get(), &der);
+  if (der_len <= 0) return absl::InternalError("i2d_X509 failed");
+  identity.fingerprint_sha256 = crypto::ToHex(crypto::Sha256(absl::string_view(
+      reinterpret_cast<const char*>(der), static_cast<size_t>(der_len))));
+  OPENSSL_free(der);
+  return identity;
+}
+
+bool IsValidClientId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  if (id.front() == '.' || id.front() == '-') return false;
+  for (char c : id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' &&
+        c != '_' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string NormalizeSerialHex(absl::string_view hex) {
+  std::string out;
+  out.reserve(hex.size());
+  for (char c : hex) {
+    if (c == ':') continue;
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) return "";
+    char lower = absl::ascii_tolower(static_cast<unsigned char>(c));
+    if (out.empty() && lower == '0') continue;  // leading zero
+    out.push_back(lower);
+  }
+  if (out.empty()) {
+    // All zeros is the serial 0; nothing at all is not a serial.
+    return hex.find('0') == absl::string_view::npos ? "" : "0";
+  }
+  return out;
+}
+
+}  // namespace fedge::pki
