@@ -44,6 +44,17 @@ void ReadCohort(MapReader cohort, CohortConfig* c) {
                                             c->max_clients,
                                             "); a round could never complete"));
   }
+  const bool available_ok = cohort.Optional(
+      "available_clients", &c->available_clients);
+  if (available_ok && min_ok && c->available_clients != 0 &&
+      c->available_clients < c->min_clients) {
+    cohort.Fail("available_clients",
+                absl::StrCat(c->available_clients, " is less than ",
+                             cohort.KeyPath("min_clients"), " (",
+                             c->min_clients,
+                             "); a round must start with at least as many "
+                             "clients as it needs to complete"));
+  }
 }
 
 void ReadDeadlines(MapReader deadlines, DeadlineConfig* d) {
@@ -75,7 +86,10 @@ void ReadEvaluation(MapReader evaluation, EvaluationConfig* e) {
   MapReader central_data = evaluation.Child("central_data");
   if (central_data.present()) {
     ReadDataSource(central_data, &e->central_data.emplace());
-  } else if (central_ok && e->central_every > 0) {
+  } else if (central_ok && evaluation.Has("central_every") &&
+             e->central_every > 0) {
+    // Only an explicit central_every needs data; by default central
+    // evaluation simply runs when central_data is given.
     evaluation.Fail(
         "central_every",
         absl::StrCat(e->central_every, " needs ",

@@ -25,9 +25,13 @@ struct TlsFiles {
 };
 
 struct CohortConfig {
-  // A round starts once this many eligible clients are connected, and
-  // completes only if this many uploads were accepted.
+  // A round completes only if at least this many uploads were accepted;
+  // otherwise it is abandoned and the previous model stands.
   uint32_t min_clients = 2;
+  // A round starts once this many eligible clients are connected (0: the
+  // same as min_clients). Larger than min_clients, it lets a round lose
+  // clients and still complete.
+  uint32_t available_clients = 0;
   // Fraction of connected eligible clients selected per round, in (0, 1].
   double fraction = 1.0;
   // Upper bound on the cohort size.

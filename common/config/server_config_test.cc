@@ -136,7 +136,8 @@ TEST(ServerConfigTest, MinimalConfigTakesDefaults) {
 TEST(ServerConfigTest, UnknownKeyIsReportedWithSuggestion) {
   EXPECT_EQ(Error(kMinimal + "cohort:\n  minimun: 3\n"),
             "server.yaml:8:3: cohort.minimun: unknown key (did you mean "
-            "'min_clients'?); known keys: min_clients, fraction, max_clients");
+            "'min_clients'?); known keys: min_clients, fraction, max_clients, "
+            "available_clients");
   EXPECT_EQ(Error(kMinimal + "round: 3\n"),
             "server.yaml:7:1: round: unknown key (did you mean 'rounds'?); "
             "known keys: run, listen, metrics_listen, tls, model, rounds, "
@@ -220,18 +221,28 @@ TEST(ServerConfigTest, CohortMinAboveMaxIsReported) {
             "cohort.max_clients (3); a round could never complete");
 }
 
+TEST(ServerConfigTest, AvailableClientsBelowMinIsReported) {
+  EXPECT_EQ(
+      Error(kMinimal + "cohort: {min_clients: 3, available_clients: 2}\n"),
+      "server.yaml:7:45: cohort.available_clients: 2 is less than "
+      "cohort.min_clients (3); a round must start with at least as many "
+      "clients as it needs to complete");
+  auto ok = ParseServerConfig(
+      kMinimal + "cohort: {min_clients: 2, available_clients: 3}\n",
+      "server.yaml", "");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->cohort.available_clients, 3u);
+}
+
 TEST(ServerConfigTest, CentralEvaluationNeedsData) {
   EXPECT_EQ(Error(std::string(kTls) + "evaluation:\n  central_every: 2\n"),
             "server.yaml:6:18: evaluation.central_every: 2 needs "
             "evaluation.central_data, the held-out data set to evaluate on "
             "(add it, or set central_every: 0 to turn central evaluation "
             "off)");
-  // By default central_every is 1, so the rule applies to a bare config too.
-  EXPECT_EQ(Error(kTls),
-            "server.yaml: evaluation.central_every: 1 needs "
-            "evaluation.central_data, the held-out data set to evaluate on "
-            "(add it, or set central_every: 0 to turn central evaluation "
-            "off)");
+  // Without an explicit central_every, a config without central_data simply
+  // has no central evaluation.
+  EXPECT_TRUE(config::ParseServerConfig(kTls, "server.yaml", "").ok());
 }
 
 TEST(ServerConfigTest, TorchscriptModelNeedsItsFile) {
