@@ -1,0 +1,185 @@
+// `fedge client`: runs an edge client, or withdraws its consent.
+
+#include <iostream>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cli/command.h"
+#include "cli/flags.h"
+#include "cli/signal_watcher.h"
+#include "client/edge_client.h"
+#include "client/trainer.h"
+#include "common/config/client_config.h"
+#include "common/data/data_source.h"
+#include "common/models/evaluator.h"
+#include "common/models/torch_threads.h"
+#include "common/util/logging.h"
+
+namespace fedge::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: fedge client --config FILE [flags]\n"
+    "       fedge client withdraw --config FILE [--reason TEXT]\n"
+    "\n"
+    "Runs an edge client: joins the federation with the device certificate,\n"
+    "trains on the local data when selected and uploads only the weight\n"
+    "delta. It reconnects by itself when the server goes away and exits when\n"
+    "the server ends the run. `withdraw` ends this device's participation for\n"
+    "good (GDPR Art. 7(3)).\n"
+    "\n"
+    "flags:\n";
+
+const std::vector<FlagDef>& Flags() {
+  static const auto* flags = new std::vector<FlagDef>{
+      {"config", "FILE", "client config (YAML; see docs/configuration.md)"},
+      {"server", "HOST:PORT", "aggregator address (config: server)"},
+      {"threads", "N", "LibTorch threads for training (config: threads)"},
+      {"insecure-local-demo", "",
+       "plaintext gRPC, identifying as --id; for a local demo only"},
+      {"id", "ID", "client id in --insecure-local-demo mode"},
+      {"reason", "TEXT", "reason recorded with `withdraw`"},
+      {"log-level", "LEVEL", "debug, info, warning or error (default: info)"},
+      {"help", "", "show this help"},
+  };
+  return *flags;
+}
+
+int Fail(const absl::Status& status, int code) {
+  std::cerr << "fedge client: " << status.message() << "\n";
+  return code;
+}
+
+absl::StatusOr<client::EdgeClientOptions> Options(
+    const config::ClientConfig& config, const ParsedFlags& flags) {
+  client::EdgeClientOptions options;
+  options.server_address = config.server_address;
+  options.region = config.region;
+  options.consent = config.consent;
+  options.backoff.initial = config.reconnect.initial;
+  options.backoff.max = config.reconnect.max;
+  options.backoff.multiplier = config.reconnect.multiplier;
+  options.backoff.jitter = config.reconnect.jitter;
+  options.give_up_after = config.reconnect.give_up_after;
+  options.torchscript_path = config.torchscript_path;
+  options.state_dir = config.state_dir;
+  if (flags.Switch("insecure-local-demo")) {
+    if (!flags.Has("id")) {
+      return absl::InvalidArgumentError(
+          "--insecure-local-demo needs --id to name this client");
+    }
+    options.insecure_client_id = flags.Get("id");
+    FEDGE_LOG(Warning, "client")
+        << "INSECURE LOCAL DEMO MODE: no TLS; this client claims to be '"
+        << options.insecure_client_id << "'";
+  } else {
+    options.tls = net::ClientTlsFiles{config.tls.ca_cert, config.tls.cert,
+                                      config.tls.key, config.tls.server_name};
+  }
+  return options;
+}
+
+}  // namespace
+
+int RunClient(const Args& all_args) {
+  Args args = all_args;
+  bool withdraw = !args.empty() && args[0] == "withdraw";
+  if (withdraw) args.erase(args.begin());
+  auto flags = ParseFlags(Flags(), args, "fedge client");
+  if (!flags.ok()) {
+    std::cerr << flags.status().message() << "\n\n" << kUsage
+              << FlagsUsage(Flags());
+    return kExitUsage;
+  }
+  if (flags->Switch("help")) {
+    std::cout << kUsage << FlagsUsage(Flags());
+    return kExitOk;
+  }
+  if (!flags->positional().empty()) {
+    std::cerr << "fedge client: unexpected argument '"
+              << flags->positional()[0] << "'\n\n"
+              << kUsage << FlagsUsage(Flags());
+    return kExitUsage;
+  }
+  if (flags->Has("log-level")) {
+    util::LogLevel level;
+    if (!util::ParseLogLevel(flags->Get("log-level"), &level)) {
+      return Fail(absl::InvalidArgumentError(
+                      "--log-level must be debug, info, warning or error"),
+                  kExitUsage);
+    }
+    util::SetMinLogLevel(level);
+  }
+  if (absl::Status s = RequireFlag(*flags, "config", "fedge client"); !s.ok()) {
+    std::cerr << s.message() << "\n\n" << kUsage << FlagsUsage(Flags());
+    return kExitUsage;
+  }
+  auto config = config::LoadClientConfig(flags->Get("config"));
+  if (!config.ok()) return Fail(config.status(), kExitUsage);
+  if (flags->Has("server")) config->server_address = flags->Get("server");
+  if (flags->Has("threads")) {
+    if (!absl::SimpleAtoi(flags->Get("threads"), &config->threads)) {
+      return Fail(absl::InvalidArgumentError(
+                      "--threads must be a non-negative integer"),
+                  kExitUsage);
+    }
+  }
+  auto options = Options(*config, *flags);
+  if (!options.ok()) return Fail(options.status(), kExitUsage);
+
+  if (withdraw) {
+    client::EdgeClient client(*options, nullptr, nullptr, nullptr);
+    absl::Status status = client.Leave(
+        flags->Get("reason", "consent withdrawn on the device"), true);
+    if (!status.ok()) return Fail(status, kExitFailure);
+    std::cout << "consent withdrawn; the server will refuse this device from "
+                 "now on\n";
+    return kExitOk;
+  }
+
+  auto dataset = data::LoadDataSource(config->data);
+  if (!dataset.ok()) return Fail(dataset.status(), kExitUsage);
+  if (config->threads > 0) {
+    models::SetTorchThreads(static_cast<int>(config->threads));
+  }
+  FEDGE_LOG(Info, "client") << "local data: " << dataset->size()
+                            << " examples (they stay on this device)";
+
+  const data::Dataset* data = &*dataset;
+  client::EdgeClient* running = nullptr;
+  absl::Mutex mu;
+  SignalWatcher watcher([&](const std::string& why) {
+    absl::MutexLock lock(&mu);
+    std::cerr << "fedge client: " << why << "; stopping\n";
+    if (running != nullptr) running->Stop();
+  });
+  client::EdgeClient client(
+      *std::move(options),
+      [data](const models::ModelSpec& spec) {
+        return client::CreateLocalTrainer(spec, data);
+      },
+      [](const models::ModelSpec& spec) {
+        return models::Evaluator::Create(spec);
+      },
+      data);
+  {
+    absl::MutexLock lock(&mu);
+    running = &client;
+  }
+  absl::Status status = client.Run();
+  {
+    absl::MutexLock lock(&mu);
+    running = nullptr;
+  }
+  client::EdgeClientStats stats = client.stats();
+  FEDGE_LOG(Info, "client") << "done: " << stats.rounds_trained
+                            << " rounds trained, " << stats.uploads_accepted
+                            << " updates accepted, " << stats.bytes_up
+                            << " bytes up, " << stats.bytes_down
+                            << " bytes down";
+  if (!status.ok()) return Fail(status, kExitFailure);
+  return kExitOk;
+}
+
+}  // namespace fedge::cli

@@ -1,0 +1,142 @@
+// `fedge server`: runs the aggregator described by a YAML config.
+
+#include <iostream>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/command.h"
+#include "cli/flags.h"
+#include "cli/signal_watcher.h"
+#include "common/config/server_config.h"
+#include "common/util/logging.h"
+#include "server/federation_server.h"
+
+namespace fedge::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: fedge server --config FILE [flags]\n"
+    "\n"
+    "Runs a federation: waits for clients, runs the configured rounds and\n"
+    "writes state, checkpoints and metrics to the run directory. Ctrl-C\n"
+    "stops the run cleanly (the round in progress is abandoned and the last\n"
+    "committed model stands); running it again with the same run directory\n"
+    "resumes after the last committed round.\n"
+    "\n"
+    "Flags override the config file's keys of the same meaning.\n"
+    "\n"
+    "flags:\n";
+
+const std::vector<FlagDef>& Flags() {
+  static const auto* flags = new std::vector<FlagDef>{
+      {"config", "FILE", "server config (YAML; see docs/configuration.md)"},
+      {"run-dir", "DIR", "run directory (config: run.dir)"},
+      {"listen", "HOST:PORT", "gRPC address (config: listen)"},
+      {"metrics-listen", "HOST:PORT",
+       "Prometheus /metrics address, \"\" to disable (config: "
+       "metrics_listen)"},
+      {"rounds", "N", "number of rounds (config: rounds)"},
+      {"insecure-local-demo", "",
+       "plaintext gRPC without client authentication; for a local demo only"},
+      {"no-progress", "", "print plain log lines only"},
+      {"log-level", "LEVEL", "debug, info, warning or error (default: info)"},
+      {"help", "", "show this help"},
+  };
+  return *flags;
+}
+
+int Fail(const absl::Status& status, int code) {
+  std::cerr << "fedge server: " << status.message() << "\n";
+  return code;
+}
+
+}  // namespace
+
+int RunServer(const Args& args) {
+  auto flags = ParseFlags(Flags(), args, "fedge server");
+  if (!flags.ok()) {
+    std::cerr << flags.status().message() << "\n\n" << kUsage
+              << FlagsUsage(Flags());
+    return kExitUsage;
+  }
+  if (flags->Switch("help")) {
+    std::cout << kUsage << FlagsUsage(Flags());
+    return kExitOk;
+  }
+  if (flags->Has("log-level")) {
+    util::LogLevel level;
+    if (!util::ParseLogLevel(flags->Get("log-level"), &level)) {
+      return Fail(absl::InvalidArgumentError(
+                      "--log-level must be debug, info, warning or error"),
+                  kExitUsage);
+    }
+    util::SetMinLogLevel(level);
+  }
+  if (absl::Status s = RequireFlag(*flags, "config", "fedge server"); !s.ok()) {
+    std::cerr << s.message() << "\n\n" << kUsage << FlagsUsage(Flags());
+    return kExitUsage;
+  }
+  auto config = config::LoadServerConfig(flags->Get("config"));
+  if (!config.ok()) return Fail(config.status(), kExitUsage);
+  if (flags->Has("run-dir")) config->run_dir = flags->Get("run-dir");
+  if (flags->Has("listen")) config->listen_address = flags->Get("listen");
+  if (flags->Has("metrics-listen")) {
+    config->metrics_address = flags->Get("metrics-listen");
+  }
+  if (flags->Has("rounds")) {
+    uint32_t rounds = 0;
+    if (!absl::SimpleAtoi(flags->Get("rounds"), &rounds) || rounds == 0) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+                      "--rounds must be a positive integer, got '",
+                      flags->Get("rounds"), "'")),
+                  kExitUsage);
+    }
+    config->rounds = rounds;
+  }
+
+  server::ServerOptions options;
+  options.config = *std::move(config);
+  options.insecure_local_demo = flags->Switch("insecure-local-demo");
+  options.show_progress = !flags->Switch("no-progress");
+
+  // Before any thread starts, so every thread inherits the blocked signals.
+  server::FederationServer* running = nullptr;
+  absl::Mutex mu;
+  SignalWatcher watcher([&](const std::string& why) {
+    absl::MutexLock lock(&mu);
+    std::cerr << "\nfedge server: " << why
+              << "; stopping after the current stage (again to force)\n";
+    if (running != nullptr) running->Stop(why);
+  });
+
+  auto server = server::FederationServer::Start(std::move(options));
+  if (!server.ok()) return Fail(server.status(), kExitFailure);
+  {
+    absl::MutexLock lock(&mu);
+    running = server->get();
+  }
+  absl::Status result = (*server)->Wait();
+  server::RunSummary summary = (*server)->run_state().summary();
+  auto model = (*server)->run_state().model();
+  std::string run_dir = (*server)->run_dir();
+  {
+    absl::MutexLock lock(&mu);
+    running = nullptr;
+  }
+  (*server)->Shutdown();
+  if (!result.ok()) return Fail(result, kExitFailure);
+  std::cout << absl::StrFormat(
+      "global model: version %d, sha256 %s\n", model ? model->version : 0,
+      model ? crypto::ToHex(model->sha256) : "-");
+  if (summary.last_accuracy > 0) {
+    std::cout << absl::StrFormat(
+        "accuracy on the evaluation set: %.2f%% (loss %.4f)\n",
+        100 * summary.last_accuracy, summary.last_loss);
+  }
+  std::cout << "run directory: " << run_dir << "\n";
+  return kExitOk;
+}
+
+}  // namespace fedge::cli

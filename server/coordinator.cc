@@ -1,0 +1,457 @@
+#include "server/coordinator.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/models/initial_state.h"
+#include "common/util/file_util.h"
+#include "common/util/logging.h"
+#include "common/util/status_macros.h"
+#include "server/selection.h"
+
+namespace fedge::server {
+namespace {
+
+// Waits in slices so observers can show live progress; the slices only
+// refresh the display, the wait itself ends as soon as its condition holds.
+constexpr absl::Duration kProgressSlice = absl::Seconds(1);
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  int64_t ns = absl::ToUnixNanos(t);
+  out->set_seconds(ns / 1000000000);
+  out->set_nanos(static_cast<int32_t>(ns % 1000000000));
+}
+
+double Seconds(absl::Time from, absl::Time to) {
+  return absl::ToDoubleSeconds(to - from);
+}
+
+}  // namespace
+
+Coordinator::Coordinator(const config::ServerConfig& config,
+                         CoordinatorDeps deps)
+    : config_(config), deps_(deps) {}
+
+absl::Status Coordinator::Initialize() {
+  FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSet initial,
+                         models::InitialState(config_.model));
+  FEDGE_ASSIGN_OR_RETURN(std::optional<ModelRecord> latest,
+                         deps_.store->LatestModel());
+  std::shared_ptr<const GlobalModel> model;
+  if (latest.has_value()) {
+    FEDGE_ASSIGN_OR_RETURN(
+        model, LoadCheckpoint(util::JoinPath(config_.run_dir, latest->path),
+                              latest->version, latest->sha256));
+    absl::Status layout =
+        tensor::CheckSameLayout(initial.specs(), model->state.specs());
+    if (!layout.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "run directory ", config_.run_dir,
+          " holds a model of another architecture than the config's (",
+          layout.message(), "); use a new run directory"));
+    }
+    FEDGE_ASSIGN_OR_RETURN(uint64_t last_round, deps_.store->LastRound());
+    next_round_ = last_round + 1;
+    FEDGE_LOG(Info, "server")
+        << "resuming run in " << config_.run_dir << " from model version "
+        << model->version << "; next round " << next_round_;
+  } else {
+    model = MakeGlobalModel(0, std::move(initial));
+    FEDGE_RETURN_IF_ERROR(WriteCheckpoint(config_.run_dir, 0, *model));
+    ModelRecord record;
+    record.version = 0;
+    record.round = 0;
+    record.path = CheckpointRelativePath(0);
+    record.sha256 = crypto::ToHex(model->sha256);
+    record.size_bytes = model->blob.size();
+    record.created_at = deps_.clock->Now();
+    FEDGE_RETURN_IF_ERROR(deps_.store->RecordInitialModel(record));
+  }
+  deps_.run->PublishModel(model);
+  deps_.metrics->model_version->Set(static_cast<double>(model->version));
+  deps_.run->UpdateSummary([&](RunSummary& s) {
+    s.state = "running";
+    s.total_rounds = config_.rounds;
+    s.started_at = deps_.clock->Now();
+  });
+  return absl::OkStatus();
+}
+
+void Coordinator::Stop(const std::string& reason) {
+  {
+    absl::MutexLock lock(&stop_mu_);
+    if (stopped_.load()) return;
+    stop_reason_ = reason;
+    stopped_.store(true);
+  }
+  deps_.run->UpdateSummary([](RunSummary& s) { s.state = "stopping"; });
+  deps_.sessions->Interrupt();
+  if (std::shared_ptr<Round> round = deps_.run->round()) round->Interrupt();
+}
+
+std::string Coordinator::stop_reason() {
+  absl::MutexLock lock(&stop_mu_);
+  return stop_reason_;
+}
+
+void Coordinator::OnClientEnded(const std::string& client_id) {
+  if (std::shared_ptr<Round> round = deps_.run->round()) {
+    round->Drop(client_id, "disconnected");
+  }
+}
+
+absl::Status Coordinator::Run() {
+  uint32_t completed = 0, abandoned = 0;
+  for (uint64_t r = next_round_; r <= config_.rounds && !stopped(); ++r) {
+    FEDGE_ASSIGN_OR_RETURN(RoundReport report, RunRound(r));
+    next_round_ = r + 1;
+    (report.status == "completed" ? completed : abandoned)++;
+    deps_.metrics->round_seconds->Observe(report.total_seconds);
+    if (deps_.observer != nullptr) deps_.observer->OnRound(report);
+  }
+  deps_.run->SetRound(nullptr);
+  std::string outcome;
+  if (stopped()) {
+    outcome = absl::StrCat("run stopped (", stop_reason(), ")");
+  } else {
+    outcome = absl::StrCat("run finished: ", completed, " rounds completed, ",
+                           abandoned, " abandoned");
+  }
+  v1::Task finished;
+  finished.mutable_finished()->set_reason(outcome);
+  if (auto model = deps_.run->model()) {
+    *finished.mutable_finished()->mutable_final_model() = model->Ref();
+  }
+  deps_.sessions->Broadcast(finished);
+  deps_.sessions->CloseAll(grpc::Status::OK);
+  deps_.run->UpdateSummary([](RunSummary& s) {
+    s.state = "finished";
+    s.stage.clear();
+  });
+  if (deps_.observer != nullptr) deps_.observer->OnRunFinished(outcome);
+  FEDGE_LOG(Info, "server") << outcome;
+  return absl::OkStatus();
+}
+
+void Coordinator::SetStage(uint64_t round, const std::string& stage) {
+  deps_.run->UpdateSummary([&](RunSummary& s) {
+    s.round = round;
+    s.stage = stage;
+  });
+  if (deps_.observer != nullptr) deps_.observer->OnStage(round, stage);
+}
+
+v1::TrainTask Coordinator::MakeTrainTask(uint64_t round,
+                                         const GlobalModel& model,
+                                         absl::Time deadline) const {
+  v1::TrainTask task;
+  task.set_round(round);
+  *task.mutable_model() = model.Ref();
+  v1::TrainingConfig* tc = task.mutable_config();
+  tc->set_local_epochs(config_.training.local_epochs);
+  tc->set_batch_size(config_.training.batch_size);
+  tc->set_learning_rate(static_cast<float>(config_.training.learning_rate));
+  tc->set_momentum(static_cast<float>(config_.training.momentum));
+  tc->set_weight_decay(static_cast<float>(config_.training.weight_decay));
+  tc->set_max_examples(config_.training.max_examples);
+  tc->set_seed(config_.seed * 1000003 + round);
+  SetTimestamp(deadline, task.mutable_deadline());
+  return task;
+}
+
+absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
+  util::Clock* clock = deps_.clock;
+  RoundReport report;
+  report.round = number;
+  report.total_rounds = config_.rounds;
+  report.started_at = clock->Now();
+  deps_.metrics->current_round->Set(static_cast<double>(number));
+
+  // Select.
+  SetStage(number, "selecting");
+  const size_t need = config_.cohort.available_clients > 0
+                          ? config_.cohort.available_clients
+                          : config_.cohort.min_clients;
+  const absl::Time selection_deadline =
+      report.started_at + config_.deadlines.selection;
+  while (!deps_.sessions->AwaitStreaming(
+      need, std::min(clock->Now() + kProgressSlice, selection_deadline))) {
+    if (stopped() || clock->Now() >= selection_deadline) break;
+    if (deps_.observer != nullptr) {
+      deps_.observer->OnWaiting(
+          number, "selecting",
+          static_cast<uint32_t>(deps_.sessions->NumStreaming()),
+          static_cast<uint32_t>(need), clock->Now() - report.started_at);
+    }
+  }
+  deps_.metrics->connected_clients->Set(
+      static_cast<double>(deps_.sessions->NumStreaming()));
+  if (stopped()) {
+    std::string reason = absl::StrCat("run stopped (", stop_reason(), ")");
+    FEDGE_RETURN_IF_ERROR(RecordAbandoned(nullptr, number, reason, report));
+    return report;
+  }
+  std::vector<std::string> candidates;
+  for (const auto& session : deps_.sessions->Streaming()) {
+    candidates.push_back(session->client_id());
+  }
+  if (candidates.size() < need) {
+    FEDGE_RETURN_IF_ERROR(RecordAbandoned(
+        nullptr, number,
+        absl::StrCat("only ", candidates.size(), " of the ", need,
+                     " clients needed were connected when the selection "
+                     "deadline (",
+                     absl::FormatDuration(config_.deadlines.selection),
+                     ") passed"),
+        report));
+    return report;
+  }
+  std::shared_ptr<const GlobalModel> base = deps_.run->model();
+  RoundOptions options;
+  options.number = number;
+  options.base = base;
+  options.cohort = SelectCohort(
+      std::move(candidates),
+      {static_cast<uint32_t>(need), config_.cohort.fraction,
+       std::max<uint32_t>(config_.cohort.max_clients,
+                          static_cast<uint32_t>(need))},
+      config_.seed, number);
+  options.max_example_weight = config_.strategy.max_example_weight;
+  auto round = std::make_shared<Round>(options);
+  deps_.run->SetRound(round);
+  deps_.run->UpdateSummary([&](RunSummary& s) { s.cohort = round->cohort(); });
+  report.selected = static_cast<uint32_t>(round->cohort().size());
+  const absl::Time training_start = clock->Now();
+  report.selection_seconds = Seconds(report.started_at, training_start);
+
+  // Configure and train.
+  SetStage(number, "training");
+  const absl::Time training_deadline =
+      training_start + config_.deadlines.training;
+  v1::Task task;
+  *task.mutable_train() = MakeTrainTask(number, *base, training_deadline);
+  for (const std::string& id : round->cohort()) {
+    std::shared_ptr<ClientSession> session = deps_.sessions->Find(id);
+    if (session == nullptr || !session->Push(task)) {
+      round->Drop(id, "disconnected before the task was sent");
+    }
+  }
+  FEDGE_LOG(Info, "server") << "round " << number << ": sent the task to "
+                            << round->cohort().size() << " clients";
+  while (!round->AwaitSettled(
+      clock, std::min(clock->Now() + kProgressSlice, training_deadline))) {
+    if (stopped() || clock->Now() >= training_deadline) break;
+    if (deps_.observer != nullptr) {
+      deps_.observer->OnWaiting(number, "training", round->num_accepted(),
+                                report.selected,
+                                clock->Now() - training_start);
+    }
+  }
+  std::vector<std::string> late = round->CloseTraining(
+      stopped() ? "run stopped" : "missed the training deadline");
+  for (const std::string& id : late) {
+    v1::Task cancel;
+    cancel.mutable_cancel()->set_round(number);
+    cancel.mutable_cancel()->set_reason("missed the training deadline");
+    if (auto session = deps_.sessions->Find(id)) session->Push(cancel);
+  }
+  const absl::Time aggregation_start = clock->Now();
+  report.training_seconds = Seconds(training_start, aggregation_start);
+
+  // Aggregate and commit, or abandon.
+  SetStage(number, "aggregating");
+  if (stopped()) {
+    std::string reason = absl::StrCat("run stopped (", stop_reason(), ")");
+    FEDGE_RETURN_IF_ERROR(RecordAbandoned(round.get(), number, reason, report));
+    return report;
+  }
+  const uint32_t accepted = round->num_accepted();
+  if (accepted < config_.cohort.min_clients) {
+    uint32_t dropped = 0, rejected = 0;
+    for (const auto& p : round->Participants()) {
+      if (p.outcome == "dropped") ++dropped;
+      if (p.outcome == "rejected") ++rejected;
+    }
+    FEDGE_RETURN_IF_ERROR(RecordAbandoned(
+        round.get(), number,
+        absl::StrCat("only ", accepted, " of ", report.selected,
+                     " updates were accepted (", dropped, " dropped, ",
+                     rejected, " rejected); the round needs at least ",
+                     config_.cohort.min_clients),
+        report));
+    return report;
+  }
+  std::shared_ptr<const GlobalModel> committed;
+  FEDGE_RETURN_IF_ERROR(Commit(*round, report, &committed));
+  const absl::Time evaluation_start = clock->Now();
+  report.aggregation_seconds = Seconds(aggregation_start, evaluation_start);
+
+  // Evaluate.
+  Evaluate(*round, *committed, report);
+  report.finished_at = clock->Now();
+  report.evaluation_seconds = Seconds(evaluation_start, report.finished_at);
+  report.total_seconds = Seconds(report.started_at, report.finished_at);
+  report.bytes_down = deps_.run->TakeBytesDown();
+  return report;
+}
+
+absl::Status Coordinator::Commit(Round& round, RoundReport& report,
+                                 std::shared_ptr<const GlobalModel>* committed) {
+  FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSet state, round.Aggregate());
+  std::shared_ptr<const GlobalModel> model =
+      MakeGlobalModel(round.number(), std::move(state));
+  // The checkpoint is written (and renamed into place) before the store
+  // records it: a crash in between leaves an unreferenced file, never a
+  // record without its file.
+  FEDGE_RETURN_IF_ERROR(
+      WriteCheckpoint(config_.run_dir, round.number(), *model));
+  RoundRecord record;
+  record.round = round.number();
+  record.status = "completed";
+  record.started_at = report.started_at;
+  record.finished_at = deps_.clock->Now();
+  record.base_model_version = round.base().version;
+  record.model_version = model->version;
+  record.participants = round.Participants();
+  for (const ParticipantRecord& p : record.participants) {
+    if (p.outcome == "accepted") ++record.completed;
+    if (p.outcome == "dropped") ++record.dropped;
+    if (p.outcome == "rejected") ++record.rejected;
+  }
+  record.selected = static_cast<uint32_t>(record.participants.size());
+  ModelRecord model_record;
+  model_record.version = model->version;
+  model_record.round = round.number();
+  model_record.path = CheckpointRelativePath(round.number());
+  model_record.sha256 = crypto::ToHex(model->sha256);
+  model_record.size_bytes = model->blob.size();
+  model_record.created_at = record.finished_at;
+  FEDGE_RETURN_IF_ERROR(deps_.store->CommitRound(record, model_record));
+  deps_.run->PublishModel(model);
+
+  report.status = "completed";
+  report.model_version = model->version;
+  report.model_sha256 = model_record.sha256;
+  report.completed = record.completed;
+  report.dropped = record.dropped;
+  report.rejected = record.rejected;
+  report.train = round.train_summary();
+  report.bytes_up = round.bytes_up();
+  deps_.metrics->rounds_completed->Increment();
+  deps_.metrics->model_version->Set(static_cast<double>(model->version));
+  FEDGE_LOG(Info, "server") << "round " << round.number()
+                            << " committed: model version " << model->version
+                            << " from " << record.completed << " updates";
+  *committed = std::move(model);
+  return absl::OkStatus();
+}
+
+absl::Status Coordinator::RecordAbandoned(Round* round, uint64_t number,
+                                          const std::string& reason,
+                                          RoundReport& report) {
+  RoundRecord record;
+  record.round = number;
+  record.status = "abandoned";
+  record.reason = reason;
+  record.started_at = report.started_at;
+  record.finished_at = deps_.clock->Now();
+  std::shared_ptr<const GlobalModel> model = deps_.run->model();
+  record.base_model_version = model ? model->version : 0;
+  record.model_version = record.base_model_version;
+  if (round != nullptr) {
+    record.participants = round->Participants();
+    for (const ParticipantRecord& p : record.participants) {
+      if (p.outcome == "accepted") ++record.completed;
+      if (p.outcome == "dropped") ++record.dropped;
+      if (p.outcome == "rejected") ++record.rejected;
+    }
+    record.selected = static_cast<uint32_t>(record.participants.size());
+    report.bytes_up = round->bytes_up();
+  }
+  FEDGE_RETURN_IF_ERROR(deps_.store->CommitRound(record, std::nullopt));
+  report.status = "abandoned";
+  report.reason = reason;
+  report.model_version = record.model_version;
+  report.model_sha256 = model ? crypto::ToHex(model->sha256) : "";
+  report.selected = record.selected;
+  report.completed = record.completed;
+  report.dropped = record.dropped;
+  report.rejected = record.rejected;
+  report.finished_at = record.finished_at;
+  report.total_seconds = Seconds(report.started_at, report.finished_at);
+  report.bytes_down = deps_.run->TakeBytesDown();
+  deps_.metrics->rounds_abandoned->Increment();
+  FEDGE_LOG(Warning, "server") << "round " << number
+                               << " abandoned; model version "
+                               << record.model_version << " stands: " << reason;
+  return absl::OkStatus();
+}
+
+void Coordinator::Evaluate(Round& round, const GlobalModel& model,
+                           RoundReport& report) {
+  const uint64_t number = round.number();
+  const auto& ev = config_.evaluation;
+  bool federated = ev.federated_every > 0 && number % ev.federated_every == 0;
+  bool central = deps_.evaluator != nullptr && deps_.central_data != nullptr &&
+                 ev.central_every > 0 &&
+                 (number % ev.central_every == 0 || number == config_.rounds);
+  if (!federated && !central) return;
+  SetStage(number, "evaluating");
+  if (federated) {
+    std::vector<std::string> evaluators;
+    for (const std::string& id : round.AcceptedClients()) {
+      auto session = deps_.sessions->Find(id);
+      if (session != nullptr && session->streaming()) evaluators.push_back(id);
+    }
+    round.OpenEvaluation(model.version, evaluators);
+    util::Clock* clock = deps_.clock;
+    const absl::Time start = clock->Now();
+    const absl::Time deadline = start + config_.deadlines.evaluation;
+    v1::Task task;
+    v1::EvaluateTask* et = task.mutable_evaluate();
+    et->set_round(number);
+    *et->mutable_model() = model.Ref();
+    et->set_batch_size(ev.batch_size);
+    SetTimestamp(deadline, et->mutable_deadline());
+    size_t sent = 0;
+    for (const std::string& id : evaluators) {
+      auto session = deps_.sessions->Find(id);
+      if (session != nullptr && session->Push(task)) ++sent;
+    }
+    while (!round.AwaitEvaluations(
+        clock, sent, std::min(clock->Now() + kProgressSlice, deadline))) {
+      if (stopped() || clock->Now() >= deadline) break;
+      if (deps_.observer != nullptr) {
+        deps_.observer->OnWaiting(number, "evaluating",
+                                  round.eval_summary().reports,
+                                  static_cast<uint32_t>(sent),
+                                  clock->Now() - start);
+      }
+    }
+    round.CloseEvaluation();
+    report.federated_eval = round.eval_summary();
+  }
+  if (central) {
+    auto metrics = deps_.evaluator->Evaluate(model.state, *deps_.central_data,
+                                             ev.batch_size);
+    if (metrics.ok()) {
+      report.central_eval = *metrics;
+    } else {
+      FEDGE_LOG(Error, "server") << "central evaluation of round " << number
+                                 << " failed: " << metrics.status();
+    }
+  }
+  double accuracy = report.central_eval ? report.central_eval->accuracy
+                                        : report.federated_eval.accuracy;
+  double loss = report.central_eval ? report.central_eval->loss
+                                    : report.federated_eval.loss;
+  deps_.metrics->accuracy->Set(accuracy);
+  deps_.metrics->loss->Set(loss);
+  deps_.run->UpdateSummary([&](RunSummary& s) {
+    s.last_accuracy = accuracy;
+    s.last_loss = loss;
+  });
+}
+
+}  // namespace fedge::server

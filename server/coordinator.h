@@ -1,0 +1,84 @@
+#ifndef FEDGE_SERVER_COORDINATOR_H_
+#define FEDGE_SERVER_COORDINATOR_H_
+
+// The round driver: for each round it waits for enough clients, samples the
+// cohort, pushes the training task, waits for uploads until every member has
+// delivered or been dropped or the deadline passes, then commits the FedAvg
+// result (checkpoint file, then the store's round record, atomically) or
+// abandons the round keeping the previous model, and evaluates.
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "common/config/server_config.h"
+#include "common/data/dataset.h"
+#include "common/models/evaluator.h"
+#include "common/util/clock.h"
+#include "server/round_report.h"
+#include "server/run_state.h"
+#include "server/server_metrics.h"
+#include "server/session_registry.h"
+#include "server/store.h"
+
+namespace fedge::server {
+
+struct CoordinatorDeps {
+  Store* store = nullptr;
+  SessionRegistry* sessions = nullptr;
+  RunState* run = nullptr;
+  ServerMetrics* metrics = nullptr;
+  util::Clock* clock = nullptr;
+  RunObserver* observer = nullptr;
+  // Central evaluation (both null when not configured).
+  models::Evaluator* evaluator = nullptr;
+  const data::Dataset* central_data = nullptr;
+};
+
+class Coordinator {
+ public:
+  Coordinator(const config::ServerConfig& config, CoordinatorDeps deps);
+
+  // Loads the newest committed model from the run directory, or creates and
+  // commits the initial one; publishes it. Must be called before Run.
+  absl::Status Initialize();
+
+  // Runs the remaining rounds; returns when they are done or Stop() was
+  // called. Clients are then told the run finished. An error means the
+  // server itself failed (e.g. the store could not be written).
+  absl::Status Run();
+
+  // Asks Run to stop after abandoning the round in progress. Thread-safe.
+  void Stop(const std::string& reason);
+
+  // Registry listener: a client's session ended.
+  void OnClientEnded(const std::string& client_id);
+
+  uint64_t next_round() const { return next_round_; }
+
+ private:
+  absl::StatusOr<RoundReport> RunRound(uint64_t number);
+  absl::Status Commit(Round& round, RoundReport& report,
+                      std::shared_ptr<const GlobalModel>* committed);
+  absl::Status RecordAbandoned(Round* round, uint64_t number,
+                               const std::string& reason, RoundReport& report);
+  void Evaluate(Round& round, const GlobalModel& model, RoundReport& report);
+  void SetStage(uint64_t round, const std::string& stage);
+  bool stopped() const { return stopped_.load(); }
+  std::string stop_reason();
+  v1::TrainTask MakeTrainTask(uint64_t round, const GlobalModel& model,
+                              absl::Time deadline) const;
+
+  const config::ServerConfig& config_;
+  CoordinatorDeps deps_;
+  uint64_t next_round_ = 1;
+  std::atomic<bool> stopped_{false};
+  absl::Mutex stop_mu_;
+  std::string stop_reason_ ABSL_GUARDED_BY(stop_mu_);
+};
+
+}  // namespace fedge::server
+
+#endif  // FEDGE_SERVER_COORDINATOR_H_

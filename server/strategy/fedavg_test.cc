@@ -1,0 +1,65 @@
+#include "server/strategy/fedavg.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace fedge::server {
+namespace {
+
+using ::testing::ElementsAre;
+using tensor::ParameterSet;
+
+ParameterSet Make(std::vector<float> v) {
+  const auto n = static_cast<int64_t>(v.size());
+  return *ParameterSet::FromValues({{"w", {n}}}, std::move(v));
+}
+
+// global = [1, 2, 3]; client A (3 examples) delta [1, 0, -2];
+// client B (1 example) delta [-3, 4, 2].
+// sum w*delta = [3-3, 0+4, -6+2] = [0, 4, -4]; W = 4
+// new = [1 + 0/4, 2 + 4/4, 3 - 4/4] = [1, 3, 2].
+TEST(FedAvgTest, WeightedAverageOfDeltasIsExact) {
+  FedAvgAccumulator acc({{"w", {3}}});
+  ASSERT_TRUE(acc.Add(Make({1, 0, -2}), 3).ok());
+  ASSERT_TRUE(acc.Add(Make({-3, 4, 2}), 1).ok());
+  EXPECT_EQ(acc.total_weight(), 4u);
+  EXPECT_EQ(acc.num_updates(), 2u);
+  auto next = acc.Apply(Make({1, 2, 3}));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_THAT(next->values(), ElementsAre(1.0f, 3.0f, 2.0f));
+}
+
+// Equal weights give the plain mean of the local models:
+// locals [2, 4] and [4, 8] from global [0, 0] → [3, 6].
+TEST(FedAvgTest, EqualWeightsGiveMeanOfLocalModels) {
+  FedAvgAccumulator acc({{"w", {2}}});
+  ASSERT_TRUE(acc.Add(Make({2, 4}), 10).ok());
+  ASSERT_TRUE(acc.Add(Make({4, 8}), 10).ok());
+  auto next = acc.Apply(Make({0, 0}));
+  ASSERT_TRUE(next.ok());
+  EXPECT_THAT(next->values(), ElementsAre(3.0f, 6.0f));
+}
+
+TEST(FedAvgTest, WrongLayoutLeavesSumUnchanged) {
+  FedAvgAccumulator acc({{"w", {2}}});
+  ASSERT_TRUE(acc.Add(Make({1, 1}), 1).ok());
+  absl::Status status = acc.Add(Make({5, 5, 5}), 1);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(acc.num_updates(), 1u);
+  auto next = acc.Apply(Make({0, 0}));
+  EXPECT_THAT(next->values(), ElementsAre(1.0f, 1.0f));
+}
+
+TEST(FedAvgTest, ZeroWeightIsRejected) {
+  FedAvgAccumulator acc({{"w", {1}}});
+  EXPECT_EQ(acc.Add(Make({1}), 0).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(FedAvgTest, ApplyWithoutUpdatesFails) {
+  FedAvgAccumulator acc({{"w", {1}}});
+  EXPECT_EQ(acc.Apply(Make({1})).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace fedge::server

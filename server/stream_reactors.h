@@ -1,0 +1,72 @@
+#ifndef FEDGE_SERVER_STREAM_REACTORS_H_
+#define FEDGE_SERVER_STREAM_REACTORS_H_
+
+// Server-streaming reactors of the Federation service. Each deletes itself
+// in OnDone, as gRPC's callback API expects.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include <grpcpp/support/server_callback.h>
+
+#include "fedge/v1/federation.pb.h"
+#include "server/client_session.h"
+#include "server/global_model.h"
+
+namespace fedge::server {
+
+// A stream refused before it started.
+template <typename T>
+class FinishedWriteReactor final : public grpc::ServerWriteReactor<T> {
+ public:
+  explicit FinishedWriteReactor(const grpc::Status& status) {
+    this->Finish(status);
+  }
+  void OnDone() override { delete this; }
+};
+
+// A client's task channel, driven by its ClientSession.
+class TaskStreamReactor final : public grpc::ServerWriteReactor<v1::Task>,
+                                public TaskStream {
+ public:
+  explicit TaskStreamReactor(std::shared_ptr<ClientSession> session);
+
+  // TaskStream
+  void StartWrite(const v1::Task* task) override;
+  void Finish(const grpc::Status& status) override;
+
+  // grpc::ServerWriteReactor
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  std::shared_ptr<ClientSession> session_;
+};
+
+// Streams a model's bytes in chunks; the first chunk carries its ModelRef.
+class ModelDownloadReactor final
+    : public grpc::ServerWriteReactor<v1::ModelChunk> {
+ public:
+  ModelDownloadReactor(std::shared_ptr<const GlobalModel> model,
+                       size_t chunk_size,
+                       std::function<void(uint64_t)> on_bytes_sent);
+
+  void OnWriteDone(bool ok) override;
+  void OnDone() override;
+
+ private:
+  void WriteNext();
+
+  std::shared_ptr<const GlobalModel> model_;
+  size_t chunk_size_;
+  std::function<void(uint64_t)> on_bytes_sent_;
+  size_t offset_ = 0;
+  bool first_ = true;
+  v1::ModelChunk chunk_;
+};
+
+}  // namespace fedge::server
+
+#endif  // FEDGE_SERVER_STREAM_REACTORS_H_

@@ -1,0 +1,105 @@
+#include "server/upload_reactor.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/net/grpc_status.h"
+#include "common/util/logging.h"
+#include "common/util/status_macros.h"
+#include "server/update_validation.h"
+
+namespace fedge::server {
+
+UploadReactor::UploadReactor(grpc::CallbackServerContext* context,
+                             v1::UploadUpdateResponse* response,
+                             absl::StatusOr<pki::PeerIdentity> peer,
+                             std::shared_ptr<Round> round,
+                             ServerMetrics* metrics)
+    : context_(context),
+      response_(response),
+      round_(std::move(round)),
+      metrics_(metrics) {
+  if (!peer.ok()) {
+    Reject(peer.status());
+    return;
+  }
+  peer_ = std::move(*peer);
+  if (round_ == nullptr) {
+    Reject(absl::FailedPreconditionError("no round is accepting updates"));
+    return;
+  }
+  StartRead(&chunk_);
+}
+
+void UploadReactor::OnReadDone(bool ok) {
+  absl::Status status = ok ? HandleChunk() : Complete();
+  if (!status.ok()) {
+    Reject(status);
+    return;
+  }
+  if (ok) {
+    StartRead(&chunk_);
+  } else {
+    metrics_->uploads_accepted->Increment();
+    Finish(grpc::Status::OK);
+  }
+}
+
+absl::Status UploadReactor::HandleChunk() {
+  bytes_received_ += chunk_.data().size();
+  metrics_->bytes_received->Increment(static_cast<double>(chunk_.data().size()));
+  if (!header_.has_value()) {
+    if (!chunk_.has_header()) {
+      return absl::InvalidArgumentError(
+          "the first chunk of an upload must carry its header");
+    }
+    FEDGE_RETURN_IF_ERROR(round_->CheckUpload(peer_->id, chunk_.header()));
+    header_ = chunk_.header();
+    assembler_.emplace(header_->total_size(), round_->expectation().size_bytes);
+    FEDGE_RETURN_IF_ERROR(assembler_->CheckDeclaration());
+  } else if (chunk_.has_header()) {
+    return absl::InvalidArgumentError(
+        "only the first chunk of an upload may carry a header");
+  }
+  return assembler_->Add(chunk_.offset(), chunk_.data());
+}
+
+absl::Status UploadReactor::Complete() {
+  if (context_->IsCancelled()) {
+    return absl::CancelledError("client cancelled the upload");
+  }
+  if (!header_.has_value()) {
+    return absl::InvalidArgumentError("upload carried no chunks");
+  }
+  FEDGE_ASSIGN_OR_RETURN(std::string blob,
+                         assembler_->Finish(header_->sha256()));
+  FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSet delta,
+                         ParseUpdate(blob, round_->expectation()));
+  FEDGE_RETURN_IF_ERROR(
+      round_->Accept(peer_->id, *header_, delta, bytes_received_));
+  response_->set_round(round_->number());
+  response_->set_sha256(header_->sha256());
+  FEDGE_LOG(Info, "server") << "round " << round_->number()
+                            << ": accepted update from " << peer_->id << " ("
+                            << bytes_received_ << " bytes, "
+                            << header_->metrics().num_examples()
+                            << " examples)";
+  return absl::OkStatus();
+}
+
+void UploadReactor::Reject(const absl::Status& status) {
+  metrics_->uploads_rejected->Increment();
+  std::string who = peer_.has_value() ? peer_->id : context_->peer();
+  if (!absl::IsCancelled(status)) {
+    FEDGE_LOG(Warning, "server")
+        << "rejected upload from " << who
+        << (round_ ? absl::StrCat(" in round ", round_->number()) : "") << ": "
+        << absl::StatusCodeToString(status.code()) << ": " << status.message();
+    if (round_ != nullptr && peer_.has_value()) {
+      round_->RecordRejection(peer_->id, std::string(status.message()));
+    }
+  }
+  Finish(net::ToGrpcStatus(status));
+}
+
+void UploadReactor::OnDone() { delete this; }
+
+}  // namespace fedge::server

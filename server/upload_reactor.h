@@ -1,0 +1,54 @@
+#ifndef FEDGE_SERVER_UPLOAD_REACTOR_H_
+#define FEDGE_SERVER_UPLOAD_REACTOR_H_
+
+// Receives one chunked update upload. The header (first chunk) is checked
+// against the open round before any bytes are buffered; chunks must arrive in
+// order and within the declared size; the whole is checked against its
+// SHA-256, parsed and validated, and only then added to the round's sum.
+// Any failure rejects the upload with a status saying which check failed,
+// is logged, and leaves the round's sum untouched.
+
+#include <memory>
+#include <optional>
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
+
+#include "absl/status/statusor.h"
+#include "common/pki/identity.h"
+#include "common/tensor/chunking.h"
+#include "fedge/v1/federation.pb.h"
+#include "server/round.h"
+#include "server/server_metrics.h"
+
+namespace fedge::server {
+
+class UploadReactor final : public grpc::ServerReadReactor<v1::UpdateChunk> {
+ public:
+  UploadReactor(grpc::CallbackServerContext* context,
+                v1::UploadUpdateResponse* response,
+                absl::StatusOr<pki::PeerIdentity> peer,
+                std::shared_ptr<Round> round, ServerMetrics* metrics);
+
+  void OnReadDone(bool ok) override;
+  void OnDone() override;
+
+ private:
+  absl::Status HandleChunk();
+  absl::Status Complete();
+  void Reject(const absl::Status& status);
+
+  grpc::CallbackServerContext* context_;
+  v1::UploadUpdateResponse* response_;
+  std::optional<pki::PeerIdentity> peer_;
+  std::shared_ptr<Round> round_;
+  ServerMetrics* metrics_;
+  v1::UpdateChunk chunk_;
+  std::optional<v1::UpdateHeader> header_;
+  std::optional<tensor::ChunkAssembler> assembler_;
+  uint64_t bytes_received_ = 0;
+};
+
+}  // namespace fedge::server
+
+#endif  // FEDGE_SERVER_UPLOAD_REACTOR_H_

@@ -1,0 +1,112 @@
+#ifndef FEDGE_TESTS_TEST_FEDERATION_H_
+#define FEDGE_TESTS_TEST_FEDERATION_H_
+
+// Helpers for integration tests: a fresh PKI in a temp directory, configs
+// for a real server on 127.0.0.1:0 with mutual TLS, edge clients in threads,
+// and small slices of the real Fashion-MNIST data.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/synchronization/mutex.h"
+#include "client/edge_client.h"
+#include "client/trainer.h"
+#include "common/config/server_config.h"
+#include "common/data/dataset.h"
+#include "common/pki/authority.h"
+#include "common/tensor/parameter_set.h"
+#include "fedge/v1/admin.grpc.pb.h"
+#include "fedge/v1/federation.grpc.pb.h"
+#include "server/federation_server.h"
+
+namespace fedge::testing {
+
+// A new empty directory under the test temp dir.
+std::string MakeTempDir(const std::string& prefix);
+
+// A federation PKI with the given device ids issued.
+struct TestPki {
+  std::string dir;
+  pki::PkiPaths paths() const { return pki::PkiPaths(dir); }
+};
+TestPki MakePki(const std::vector<std::string>& device_ids);
+
+// A server config for a small, fast federation of `mlp` on 28x28 inputs:
+// 127.0.0.1:0, no metrics endpoint, no central evaluation.
+config::ServerConfig SmallServerConfig(const TestPki& pki,
+                                       const std::string& run_dir,
+                                       uint32_t rounds, uint32_t min_clients);
+
+// `n` examples of the Fashion-MNIST test split starting at `offset`.
+const data::Dataset& FashionMnistTest();
+data::Dataset Slice(const data::Dataset& data, size_t offset, size_t n);
+
+// Channel to `port` authenticated as `id` (a device of `pki`, or "admin"),
+// on a connection of its own.
+std::shared_ptr<grpc::Channel> DeviceChannel(const TestPki& pki,
+                                             const std::string& id, int port);
+std::shared_ptr<grpc::Channel> AdminChannel(const TestPki& pki, int port);
+
+// Wraps the real LibTorch trainer and keeps every state it produced.
+class RecordingTrainer final : public client::Trainer {
+ public:
+  explicit RecordingTrainer(std::unique_ptr<client::Trainer> inner)
+      : inner_(std::move(inner)) {}
+  absl::StatusOr<client::TrainResult> Train(
+      const tensor::ParameterSet& global,
+      const client::TrainOptions& options) override;
+  uint64_t num_examples() const override { return inner_->num_examples(); }
+
+  struct Record {
+    tensor::ParameterSet global;
+    tensor::ParameterSet trained;
+    uint64_t num_examples;
+  };
+  std::vector<Record> records() const;
+
+ private:
+  std::unique_ptr<client::Trainer> inner_;
+  mutable absl::Mutex mu_;
+  std::vector<Record> records_ ABSL_GUARDED_BY(mu_);
+};
+
+// An edge client running in its own thread with the real trainer.
+class ClientThread {
+ public:
+  ClientThread(const TestPki& pki, const std::string& id, int port,
+               data::Dataset data);
+  ~ClientThread();
+  void Start();
+  // Waits for Run() to return and gives its status.
+  absl::Status Join();
+  void Stop() { client_->Stop(); }
+  RecordingTrainer* trainer() const { return trainer_; }
+  client::EdgeClient& client() { return *client_; }
+
+ private:
+  data::Dataset data_;
+  RecordingTrainer* trainer_ = nullptr;  // owned by the client
+  std::unique_ptr<client::EdgeClient> client_;
+  std::thread thread_;
+  absl::Status status_;
+};
+
+// The example-weighted mean of `states`, computed in double precision.
+std::vector<double> WeightedMean(
+    const std::vector<std::pair<const tensor::ParameterSet*, uint64_t>>& states);
+
+// Largest |a[i] - b[i]|.
+double MaxAbsDiff(absl::Span<const float> a, const std::vector<double>& b);
+
+// The model a committed round wrote to the run directory.
+tensor::ParameterSet ReadCheckpoint(const std::string& run_dir, uint64_t round);
+
+}  // namespace fedge::testing
+
+#endif  // FEDGE_TESTS_TEST_FEDERATION_H_
