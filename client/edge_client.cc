@@ -330,6 +330,7 @@ EdgeClient::EnsureModel(Connection& conn, const v1::ModelRef& ref) {
       model_sha256_ == ref.sha256()) {
     return model_;
   }
+  const absl::Time start = absl::Now();
   grpc::ClientContext context;
   conn.Prepare(&context, absl::Now() + absl::Minutes(30));
   v1::DownloadModelRequest request;
@@ -364,6 +365,10 @@ EdgeClient::EnsureModel(Connection& conn, const v1::ModelRef& ref) {
   uint64_t size = assembler->received();
   FEDGE_ASSIGN_OR_RETURN(std::string blob, assembler->Finish(ref.sha256()));
   FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSet state, tensor::Deserialize(blob));
+  if (options_.on_transfer) {
+    options_.on_transfer({TransferEvent::Direction::kDownload, 0, size,
+                          absl::ToDoubleSeconds(absl::Now() - start), true});
+  }
   if (!options_.state_dir.empty()) {
     absl::Status saved = util::MakeDirectories(options_.state_dir);
     if (saved.ok()) {
@@ -423,6 +428,7 @@ absl::Status EdgeClient::Train(Connection& conn, const v1::TrainTask& task) {
 absl::Status EdgeClient::Upload(Connection& conn, const v1::TrainTask& task,
                                 const std::string& blob,
                                 const TrainResult& result) {
+  const absl::Time start = absl::Now();
   grpc::ClientContext context;
   conn.Prepare(&context, FromProto(task.deadline()) + absl::Seconds(30));
   v1::UploadUpdateResponse response;
@@ -450,6 +456,12 @@ absl::Status EdgeClient::Upload(Connection& conn, const v1::TrainTask& task,
   }
   writer->WritesDone();
   absl::Status status = net::FromGrpcStatus(writer->Finish());
+  if (options_.on_transfer) {
+    options_.on_transfer({TransferEvent::Direction::kUpload, task.round(),
+                          blob.size(),
+                          absl::ToDoubleSeconds(absl::Now() - start),
+                          status.ok()});
+  }
   absl::MutexLock lock(&mu_);
   if (status.ok()) {
     ++stats_.uploads_accepted;

@@ -28,6 +28,16 @@
 
 namespace fedge::client {
 
+// One completed model download or update upload, as the client saw it.
+struct TransferEvent {
+  enum class Direction { kDownload, kUpload };
+  Direction direction;
+  uint64_t round = 0;  // 0 for downloads
+  uint64_t bytes = 0;
+  double seconds = 0;  // from the call's start to its verified end
+  bool ok = false;
+};
+
 struct EdgeClientOptions {
   std::string server_address;
   // Mutual TLS files; unset means the insecure local demo mode, where the
@@ -46,6 +56,9 @@ struct EdgeClientOptions {
   size_t chunk_size = 1 << 20;
   // Timeout of unary calls and of the join handshake.
   absl::Duration rpc_timeout = absl::Seconds(30);
+  // Called after each transfer (for benchmarks and diagnostics); may be
+  // empty.
+  std::function<void(const TransferEvent&)> on_transfer;
 };
 
 using TrainerFactory = std::function<absl::StatusOr<std::unique_ptr<Trainer>>(

@@ -62,7 +62,7 @@ absl::Status Round::CheckUpload(const std::string& client_id,
 
 absl::Status Round::Accept(const std::string& client_id,
                            const v1::UpdateHeader& header,
-                           const tensor::ParameterSet& delta,
+                           const tensor::ParameterSetView& delta,
                            uint64_t bytes_up) {
   absl::MutexLock lock(&mu_);
   FEDGE_RETURN_IF_ERROR(CheckLocked(client_id, header));

@@ -44,8 +44,8 @@ RoundOptions Options(std::vector<std::string> cohort) {
 
 TEST(RoundTest, AcceptedUpdatesAverageByExamples) {
   Round round(Options({"a", "b"}));
-  ASSERT_TRUE(round.Accept("a", Header(round, 3), Delta(4, 0), 100).ok());
-  ASSERT_TRUE(round.Accept("b", Header(round, 1), Delta(0, 4), 50).ok());
+  ASSERT_TRUE(round.Accept("a", Header(round, 3), Delta(4, 0).view(), 100).ok());
+  ASSERT_TRUE(round.Accept("b", Header(round, 1), Delta(0, 4).view(), 50).ok());
   auto next = round.Aggregate();
   ASSERT_TRUE(next.ok());
   // 1 + (3*4 + 1*0)/4 = 4;  1 + (0 + 4)/4 = 2
@@ -58,8 +58,8 @@ TEST(RoundTest, ExampleWeightIsCapped) {
   RoundOptions o = Options({"a", "b"});
   o.max_example_weight = 2;
   Round round(o);
-  ASSERT_TRUE(round.Accept("a", Header(round, 1000), Delta(4, 0), 1).ok());
-  ASSERT_TRUE(round.Accept("b", Header(round, 2), Delta(0, 4), 1).ok());
+  ASSERT_TRUE(round.Accept("a", Header(round, 1000), Delta(4, 0).view(), 1).ok());
+  ASSERT_TRUE(round.Accept("b", Header(round, 2), Delta(0, 4).view(), 1).ok());
   EXPECT_THAT(round.Aggregate()->values(), ElementsAre(3.0f, 3.0f));
 }
 
@@ -72,8 +72,8 @@ TEST(RoundTest, ClientNotSelectedIsPermissionDenied) {
 
 TEST(RoundTest, DuplicateUploadIsRefusedAndNotCountedTwice) {
   Round round(Options({"a", "b"}));
-  ASSERT_TRUE(round.Accept("a", Header(round, 1), Delta(1, 1), 1).ok());
-  absl::Status s = round.Accept("a", Header(round, 1), Delta(9, 9), 1);
+  ASSERT_TRUE(round.Accept("a", Header(round, 1), Delta(1, 1).view(), 1).ok());
+  absl::Status s = round.Accept("a", Header(round, 1), Delta(9, 9).view(), 1);
   EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(round.num_accepted(), 1u);
   EXPECT_THAT(round.Aggregate()->values(), ElementsAre(2.0f, 2.0f));
@@ -84,7 +84,7 @@ TEST(RoundTest, DroppedClientCannotUploadAndSettles) {
   round.Drop("b", "disconnected");
   EXPECT_EQ(round.CheckUpload("b", Header(round, 1)).code(),
             absl::StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(round.Accept("a", Header(round, 1), Delta(1, 1), 1).ok());
+  ASSERT_TRUE(round.Accept("a", Header(round, 1), Delta(1, 1).view(), 1).ok());
   EXPECT_TRUE(round.AwaitSettled(util::Clock::Real(), absl::InfinitePast()));
   auto participants = round.Participants();
   ASSERT_EQ(participants.size(), 2u);
@@ -95,14 +95,14 @@ TEST(RoundTest, DroppedClientCannotUploadAndSettles) {
 
 TEST(RoundTest, ZeroExamplesIsRejected) {
   Round round(Options({"a"}));
-  EXPECT_EQ(round.Accept("a", Header(round, 0), Delta(1, 1), 1).code(),
+  EXPECT_EQ(round.Accept("a", Header(round, 0), Delta(1, 1).view(), 1).code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(round.num_accepted(), 0u);
 }
 
 TEST(RoundTest, CloseTrainingDropsPendingAndRefusesLateUploads) {
   Round round(Options({"a", "b"}));
-  ASSERT_TRUE(round.Accept("a", Header(round, 1), Delta(1, 1), 1).ok());
+  ASSERT_TRUE(round.Accept("a", Header(round, 1), Delta(1, 1).view(), 1).ok());
   EXPECT_THAT(round.CloseTraining("missed the training deadline"),
               ElementsAre("b"));
   EXPECT_EQ(round.CheckUpload("b", Header(round, 1)).code(),
@@ -120,7 +120,7 @@ TEST(RoundTest, RejectedAttemptThenDeadlineIsRecordedAsRejected) {
 TEST(RoundTest, AwaitSettledWakesWhenLastMemberDelivers) {
   Round round(Options({"a"}));
   std::thread t([&round] {
-    ASSERT_TRUE(round.Accept("a", Header(round, 1), Delta(1, 1), 1).ok());
+    ASSERT_TRUE(round.Accept("a", Header(round, 1), Delta(1, 1).view(), 1).ok());
   });
   EXPECT_TRUE(round.AwaitSettled(util::Clock::Real(),
                                  absl::Now() + absl::Seconds(30)));

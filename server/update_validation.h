@@ -36,7 +36,8 @@ absl::Status CheckUpdateHeader(const v1::UpdateHeader& header,
 //   not a parameter set, wrong size        → InvalidArgument
 //   tensor names or shapes differ          → InvalidArgument naming the tensor
 //   NaN or Inf anywhere                    → InvalidArgument naming the element
-absl::StatusOr<tensor::ParameterSet> ParseUpdate(
+// The result points into `bytes`, which must outlive it.
+absl::StatusOr<tensor::ParameterSetView> ParseUpdate(
     absl::string_view bytes, const UpdateExpectation& expected);
 
 }  // namespace fedge::server

@@ -66,7 +66,7 @@ TEST(UpdateValidationTest, WellFormedUpdateParses) {
       *ParameterSet::FromValues(Expect().layout, {1, 2, 3, 4, 5, 6});
   auto parsed = ParseUpdate(tensor::Serialize(p), Expect());
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  EXPECT_EQ(parsed->values()[5], 6.0f);
+  EXPECT_EQ(parsed->values[5], 6.0f);
 }
 
 TEST(UpdateValidationTest, WrongShapeNamesTensor) {

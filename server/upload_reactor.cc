@@ -71,7 +71,8 @@ absl::Status UploadReactor::Complete() {
   }
   FEDGE_ASSIGN_OR_RETURN(std::string blob,
                          assembler_->Finish(header_->sha256()));
-  FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSet delta,
+  // The view points into `blob`, which lives until the end of this function.
+  FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSetView delta,
                          ParseUpdate(blob, round_->expectation()));
   FEDGE_RETURN_IF_ERROR(
       round_->Accept(peer_->id, *header_, delta, bytes_received_));

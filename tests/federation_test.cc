@@ -241,15 +241,19 @@ tensor::ParameterSet ZeroDelta(const tensor::ParameterSet& model) {
 }
 
 TEST(FederationTest, BadUploadsAreRejectedWithTheirReasonAndTheRoundCompletes) {
-  TestPki pki = MakePki({"c1", "c2", "mallory"});
+  // "late" holds the round open until mallory is done, so that every
+  // attempt below meets an open round.
+  TestPki pki = MakePki({"c1", "c2", "mallory", "late"});
   std::string run_dir = MakeTempDir("fedge_run");
-  auto server = StartServer(SmallServerConfig(pki, run_dir, 1, 3));
+  auto server = StartServer(SmallServerConfig(pki, run_dir, 1, 4));
   ASSERT_NE(server, nullptr);
   const data::Dataset& data = FashionMnistTest();
   ClientThread c1(pki, "c1", server->port(), Slice(data, 0, 200));
   ClientThread c2(pki, "c2", server->port(), Slice(data, 200, 100));
   RawClient mallory(pki, "mallory", server->port());
+  RawClient late(pki, "late", server->port());
   mallory.Connect();
+  late.Connect();
   c1.Start();
   c2.Start();
   v1::Task task = mallory.NextTask();
@@ -358,7 +362,11 @@ TEST(FederationTest, BadUploadsAreRejectedWithTheirReasonAndTheRoundCompletes) {
   grpc::Status ok = mallory.Upload(Chunks(train, good, 64 << 10, 100));
   EXPECT_TRUE(ok.ok()) << ok.error_message();
   grpc::Status again = mallory.Upload(Chunks(train, good, 64 << 10, 100));
-  EXPECT_EQ(again.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::ALREADY_EXISTS)
+      << again.error_message();
+  ASSERT_TRUE(late.NextTask().has_train());
+  grpc::Status late_ok = late.Upload(Chunks(train, good, 64 << 10, 100));
+  EXPECT_TRUE(late_ok.ok()) << late_ok.error_message();
 
   v1::Task finished = mallory.NextTask();
   EXPECT_TRUE(finished.has_finished());
@@ -367,17 +375,18 @@ TEST(FederationTest, BadUploadsAreRejectedWithTheirReasonAndTheRoundCompletes) {
   ASSERT_TRUE(c2.Join().ok());
 
   // None of the rejected uploads touched the sum: the model is exactly the
-  // weighted average of c1, c2 and mallory's zero delta (the old model).
+  // weighted average of c1, c2 and the zero deltas (the old model) of
+  // mallory and late.
   auto r1 = c1.trainer()->records();
   auto r2 = c2.trainer()->records();
   ASSERT_EQ(r1.size(), 1u);
   ASSERT_EQ(r2.size(), 1u);
   std::vector<double> expected = WeightedMean(
-      {{&r1[0].trained, 200}, {&r2[0].trained, 100}, {&global, 100}});
+      {{&r1[0].trained, 200}, {&r2[0].trained, 100}, {&global, 200}});
   EXPECT_LT(MaxAbsDiff(ReadCheckpoint(run_dir, 1).values(), expected), 1e-5);
   auto rounds = server->store().ListRounds();
   ASSERT_EQ(rounds->size(), 1u);
-  EXPECT_EQ((*rounds)[0].completed, 3u);
+  EXPECT_EQ((*rounds)[0].completed, 4u);
 }
 
 TEST(FederationTest, DisconnectedClientIsDroppedAndTheRoundCompletes) {

@@ -72,6 +72,14 @@ absl::StatusOr<ParameterSet> ParameterSet::FromValues(
   return ParameterSet(std::move(specs), std::move(*offsets), std::move(values));
 }
 
+absl::Span<const float> ParameterSetView::tensor(size_t i) const {
+  size_t offset = 0;
+  for (size_t t = 0; t < i; ++t) {
+    offset += static_cast<size_t>(specs[t].NumElements());
+  }
+  return values.subspan(offset, static_cast<size_t>(specs[i].NumElements()));
+}
+
 absl::Span<const float> ParameterSet::tensor(size_t i) const {
   size_t end = i + 1 < offsets_.size() ? offsets_[i + 1] : values_.size();
   return absl::MakeConstSpan(values_).subspan(offsets_[i], end - offsets_[i]);

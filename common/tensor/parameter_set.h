@@ -33,6 +33,20 @@ struct TensorSpec {
   }
 };
 
+class ParameterSet;
+
+// A read-only parameter set whose values live elsewhere (typically in the
+// buffer a serialized set arrived in), so a large update is checked and
+// aggregated without being copied. Valid while that storage is.
+struct ParameterSetView {
+  std::vector<TensorSpec> specs;
+  absl::Span<const float> values;
+
+  // The values of entry `i` (computed from the shapes; O(i)).
+  absl::Span<const float> tensor(size_t i) const;
+  size_t num_tensors() const { return specs.size(); }
+};
+
 class ParameterSet {
  public:
   ParameterSet() = default;
@@ -56,6 +70,9 @@ class ParameterSet {
   // The values of entry `i`.
   absl::Span<const float> tensor(size_t i) const;
   absl::Span<float> mutable_tensor(size_t i);
+
+  // A view of this set (valid while it is unchanged and alive).
+  ParameterSetView view() const { return {specs_, values_}; }
 
   // True if `other` has the same specs in the same order.
   bool SameLayout(const ParameterSet& other) const {

@@ -16,6 +16,14 @@ static_assert(sizeof(float) == 4, "float must be IEEE-754 binary32");
 #endif
 
 constexpr size_t kHeaderLengthBytes = 4;
+constexpr size_t kValueAlignment = 16;
+
+// Zero bytes after a header of `header_len` bytes, so that the values start
+// at a multiple of kValueAlignment.
+size_t PaddingAfter(size_t header_len) {
+  size_t used = kSerializationMagic.size() + kHeaderLengthBytes + header_len;
+  return (kValueAlignment - used % kValueAlignment) % kValueAlignment;
+}
 
 v1::ParameterSetHeader MakeHeader(const std::vector<TensorSpec>& specs) {
   v1::ParameterSetHeader header;
@@ -35,26 +43,38 @@ size_t SerializedSize(const std::vector<TensorSpec>& specs) {
   for (const TensorSpec& spec : specs) {
     values += static_cast<size_t>(spec.NumElements()) * sizeof(float);
   }
-  return kSerializationMagic.size() + kHeaderLengthBytes +
-         MakeHeader(specs).ByteSizeLong() + values;
+  size_t header = MakeHeader(specs).ByteSizeLong();
+  return kSerializationMagic.size() + kHeaderLengthBytes + header +
+         PaddingAfter(header) + values;
 }
 
 std::string Serialize(const ParameterSet& params) {
   std::string header = MakeHeader(params.specs()).SerializeAsString();
   std::string out;
+  const size_t padding = PaddingAfter(header.size());
   out.reserve(kSerializationMagic.size() + kHeaderLengthBytes + header.size() +
-              params.num_bytes());
+              padding + params.num_bytes());
   out.append(kSerializationMagic.data(), kSerializationMagic.size());
   char len[kHeaderLengthBytes];
   absl::little_endian::Store32(len, static_cast<uint32_t>(header.size()));
   out.append(len, kHeaderLengthBytes);
   out.append(header);
+  out.append(padding, '\0');
   out.append(reinterpret_cast<const char*>(params.values().data()),
              params.num_bytes());
   return out;
 }
 
-absl::StatusOr<ParameterSet> Deserialize(absl::string_view bytes) {
+namespace {
+
+// A checked blob: its specs and the bytes of its values.
+struct ParsedBlob {
+  std::vector<TensorSpec> specs;
+  absl::string_view value_bytes;
+  size_t num_elements = 0;
+};
+
+absl::StatusOr<ParsedBlob> ParseBlob(absl::string_view bytes) {
   if (bytes.size() < kSerializationMagic.size() + kHeaderLengthBytes ||
       bytes.substr(0, kSerializationMagic.size()) != kSerializationMagic) {
     return absl::InvalidArgumentError(
@@ -73,30 +93,83 @@ absl::StatusOr<ParameterSet> Deserialize(absl::string_view bytes) {
     return absl::InvalidArgumentError("parameter set header is malformed");
   }
   bytes.remove_prefix(header_len);
+  const size_t padding = PaddingAfter(header_len);
+  if (bytes.size() < padding) {
+    return absl::InvalidArgumentError(
+        "parameter set ends inside the padding after its header");
+  }
+  for (size_t i = 0; i < padding; ++i) {
+    if (bytes[i] != '\0') {
+      return absl::InvalidArgumentError(
+          "parameter set has non-zero padding after its header");
+    }
+  }
+  bytes.remove_prefix(padding);
 
-  std::vector<TensorSpec> specs;
-  specs.reserve(header.tensors_size());
+  ParsedBlob blob;
+  blob.specs.reserve(header.tensors_size());
+  int64_t total = 0;
   for (const v1::TensorSpec& t : header.tensors()) {
     if (t.dtype() != v1::DTYPE_FLOAT32) {
       return absl::InvalidArgumentError(absl::StrCat(
           "tensor ", t.name(), " has dtype ", v1::DType_Name(t.dtype()),
           "; fedge exchanges float32 only"));
     }
-    specs.push_back(TensorSpec{t.name(), {t.shape().begin(), t.shape().end()}});
+    TensorSpec spec{t.name(), {t.shape().begin(), t.shape().end()}};
+    int64_t n = 1;
+    for (int64_t d : spec.shape) {
+      if (d < 0 || (d > 0 && n > ParameterSet::kMaxElements / d)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "tensor ", spec.DebugString(), " has an invalid shape"));
+      }
+      n *= d;
+    }
+    total += n;
+    if (total > ParameterSet::kMaxElements) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "parameter set exceeds ", ParameterSet::kMaxElements, " elements"));
+    }
+    blob.specs.push_back(std::move(spec));
   }
-  auto zeros = ParameterSet::Zeros(std::move(specs));
-  if (!zeros.ok()) return zeros.status();
-  ParameterSet params = std::move(*zeros);
-  if (bytes.size() != params.num_bytes()) {
+  const size_t expected = static_cast<size_t>(total) * sizeof(float);
+  if (bytes.size() != expected) {
     return absl::InvalidArgumentError(
         absl::StrCat("parameter set holds ", bytes.size(),
-                     " bytes of values but its header describes ",
-                     params.num_bytes()));
+                     " bytes of values but its header describes ", expected));
   }
-  if (!bytes.empty()) {
-    std::memcpy(params.mutable_values().data(), bytes.data(), bytes.size());
+  blob.value_bytes = bytes;
+  blob.num_elements = static_cast<size_t>(total);
+  return blob;
+}
+
+}  // namespace
+
+absl::StatusOr<ParameterSetView> ParseView(absl::string_view bytes) {
+  auto blob = ParseBlob(bytes);
+  if (!blob.ok()) return blob.status();
+  if (reinterpret_cast<uintptr_t>(blob->value_bytes.data()) % alignof(float) !=
+      0) {
+    return absl::InvalidArgumentError(
+        "parameter set values are not aligned for float access; copy the "
+        "bytes into a std::string first");
   }
-  return params;
+  ParameterSetView view;
+  view.specs = std::move(blob->specs);
+  view.values = absl::MakeConstSpan(
+      reinterpret_cast<const float*>(blob->value_bytes.data()),
+      blob->num_elements);
+  return view;
+}
+
+absl::StatusOr<ParameterSet> Deserialize(absl::string_view bytes) {
+  auto blob = ParseBlob(bytes);
+  if (!blob.ok()) return blob.status();
+  std::vector<float> values(blob->num_elements);
+  if (!values.empty()) {
+    std::memcpy(values.data(), blob->value_bytes.data(),
+                blob->value_bytes.size());
+  }
+  return ParameterSet::FromValues(std::move(blob->specs), std::move(values));
 }
 
 }  // namespace fedge::tensor

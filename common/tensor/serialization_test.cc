@@ -67,5 +67,44 @@ TEST(SerializationTest, HeaderLengthBeyondBlobIsRejected) {
   EXPECT_THAT(std::string(back.status().message()), HasSubstr("header claims"));
 }
 
+TEST(SerializationTest, ValuesStartAlignedAndViewNeedsNoCopy) {
+  ParameterSet params = Example();
+  std::string blob = Serialize(params);
+  auto view = ParseView(blob);
+  ASSERT_TRUE(view.ok()) << view.status();
+  EXPECT_EQ(view->specs, params.specs());
+  // The view points into the blob, 16-byte aligned relative to its start.
+  const char* first = reinterpret_cast<const char*>(view->values.data());
+  EXPECT_GE(first, blob.data());
+  EXPECT_EQ((first - blob.data()) % 16, 0);
+  EXPECT_EQ(first + params.num_bytes(), blob.data() + blob.size());
+  ASSERT_EQ(view->values.size(), params.num_elements());
+  EXPECT_EQ(view->values[3], 7.0f);
+  EXPECT_EQ(view->tensor(1)[1], params.values()[5]);
+}
+
+TEST(SerializationTest, NonZeroPaddingIsRejected) {
+  ParameterSet params = Example();
+  std::string blob = Serialize(params);
+  size_t padding_end = blob.size() - params.num_bytes();
+  uint32_t header_len = static_cast<unsigned char>(blob[8]);
+  size_t padding_start = 12 + header_len;
+  ASSERT_LT(padding_start, padding_end) << "example needs padding";
+  blob[padding_start] = 'x';
+  auto back = Deserialize(blob);
+  EXPECT_THAT(std::string(back.status().message()), HasSubstr("padding"));
+}
+
+TEST(SerializationTest, MisalignedViewIsRefusedButDeserializeCopes) {
+  std::string blob = Serialize(Example());
+  std::string shifted = "x" + blob;
+  absl::string_view misaligned = absl::string_view(shifted).substr(1);
+  EXPECT_EQ(ParseView(misaligned).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto copy = Deserialize(misaligned);
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_EQ(copy->values()[0], 0.5f);
+}
+
 }  // namespace
 }  // namespace fedge::tensor

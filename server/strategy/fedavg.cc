@@ -12,15 +12,15 @@ FedAvgAccumulator::FedAvgAccumulator(std::vector<tensor::TensorSpec> layout)
   sum_.assign(n, 0.0);
 }
 
-absl::Status FedAvgAccumulator::Add(const tensor::ParameterSet& delta,
+absl::Status FedAvgAccumulator::Add(const tensor::ParameterSetView& delta,
                                     uint64_t weight) {
-  FEDGE_RETURN_IF_ERROR(tensor::CheckSameLayout(layout_, delta.specs()));
+  FEDGE_RETURN_IF_ERROR(tensor::CheckSameLayout(layout_, delta.specs));
   if (weight == 0) {
     return absl::InvalidArgumentError(
         "an update must carry a positive example count");
   }
   const double w = static_cast<double>(weight);
-  absl::Span<const float> d = delta.values();
+  absl::Span<const float> d = delta.values;
   for (size_t i = 0; i < sum_.size(); ++i) sum_[i] += w * d[i];
   total_weight_ += weight;
   ++num_updates_;

@@ -26,7 +26,7 @@ class FedAvgAccumulator {
 
   // Adds `weight * delta`. InvalidArgument if the layout differs or weight
   // is zero; the sum is unchanged then.
-  absl::Status Add(const tensor::ParameterSet& delta, uint64_t weight);
+  absl::Status Add(const tensor::ParameterSetView& delta, uint64_t weight);
 
   uint64_t total_weight() const { return total_weight_; }
   uint32_t num_updates() const { return num_updates_; }

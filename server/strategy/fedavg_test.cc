@@ -20,8 +20,8 @@ ParameterSet Make(std::vector<float> v) {
 // new = [1 + 0/4, 2 + 4/4, 3 - 4/4] = [1, 3, 2].
 TEST(FedAvgTest, WeightedAverageOfDeltasIsExact) {
   FedAvgAccumulator acc({{"w", {3}}});
-  ASSERT_TRUE(acc.Add(Make({1, 0, -2}), 3).ok());
-  ASSERT_TRUE(acc.Add(Make({-3, 4, 2}), 1).ok());
+  ASSERT_TRUE(acc.Add(Make({1, 0, -2}).view(), 3).ok());
+  ASSERT_TRUE(acc.Add(Make({-3, 4, 2}).view(), 1).ok());
   EXPECT_EQ(acc.total_weight(), 4u);
   EXPECT_EQ(acc.num_updates(), 2u);
   auto next = acc.Apply(Make({1, 2, 3}));
@@ -33,8 +33,8 @@ TEST(FedAvgTest, WeightedAverageOfDeltasIsExact) {
 // locals [2, 4] and [4, 8] from global [0, 0] → [3, 6].
 TEST(FedAvgTest, EqualWeightsGiveMeanOfLocalModels) {
   FedAvgAccumulator acc({{"w", {2}}});
-  ASSERT_TRUE(acc.Add(Make({2, 4}), 10).ok());
-  ASSERT_TRUE(acc.Add(Make({4, 8}), 10).ok());
+  ASSERT_TRUE(acc.Add(Make({2, 4}).view(), 10).ok());
+  ASSERT_TRUE(acc.Add(Make({4, 8}).view(), 10).ok());
   auto next = acc.Apply(Make({0, 0}));
   ASSERT_TRUE(next.ok());
   EXPECT_THAT(next->values(), ElementsAre(3.0f, 6.0f));
@@ -42,8 +42,8 @@ TEST(FedAvgTest, EqualWeightsGiveMeanOfLocalModels) {
 
 TEST(FedAvgTest, WrongLayoutLeavesSumUnchanged) {
   FedAvgAccumulator acc({{"w", {2}}});
-  ASSERT_TRUE(acc.Add(Make({1, 1}), 1).ok());
-  absl::Status status = acc.Add(Make({5, 5, 5}), 1);
+  ASSERT_TRUE(acc.Add(Make({1, 1}).view(), 1).ok());
+  absl::Status status = acc.Add(Make({5, 5, 5}).view(), 1);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(acc.num_updates(), 1u);
   auto next = acc.Apply(Make({0, 0}));
@@ -52,7 +52,7 @@ TEST(FedAvgTest, WrongLayoutLeavesSumUnchanged) {
 
 TEST(FedAvgTest, ZeroWeightIsRejected) {
   FedAvgAccumulator acc({{"w", {1}}});
-  EXPECT_EQ(acc.Add(Make({1}), 0).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(acc.Add(Make({1}).view(), 0).code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(FedAvgTest, ApplyWithoutUpdatesFails) {

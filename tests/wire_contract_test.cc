@@ -1,0 +1,168 @@
+// Guards the data-minimisation promise of the wire contract: no message of
+// fedge.v1 can carry training examples, labels or features. Every field of
+// every message is listed here with the reason it is safe; a new field fails
+// this test until someone reviews it and adds it with its reason.
+
+#include <map>
+#include <set>
+#include <string>
+
+#include <google/protobuf/descriptor.h>
+
+#include "fedge/v1/admin.pb.h"
+#include "fedge/v1/federation.pb.h"
+#include "fedge/v1/tensor.pb.h"
+#include "gtest/gtest.h"
+
+namespace fedge {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::FileDescriptor;
+
+// Fields that hold raw bytes. Each is either a digest or a chunk of a
+// serialized parameter set whose names and shapes the receiver checks
+// against the global model.
+const std::set<std::string>& AllowedBytesFields() {
+  static const auto* fields = new std::set<std::string>{
+      "fedge.v1.ModelRef.sha256",                    // digest
+      "fedge.v1.ModelDescriptor.torchscript_sha256",  // digest
+      "fedge.v1.ModelChunk.data",          // global model, server to client
+      "fedge.v1.UpdateHeader.sha256",      // digest
+      "fedge.v1.UpdateChunk.data",         // model-shaped delta, checked
+      "fedge.v1.UploadUpdateResponse.sha256",  // digest
+  };
+  return *fields;
+}
+
+// Repeated numeric fields: shapes only, never values.
+const std::set<std::string>& AllowedRepeatedNumbers() {
+  static const auto* fields = new std::set<std::string>{
+      "fedge.v1.TensorSpec.shape",
+      "fedge.v1.ModelDescriptor.input_shape",
+  };
+  return *fields;
+}
+
+void CollectFields(const Descriptor* message, std::set<std::string>* all,
+                   std::set<const Descriptor*>* seen) {
+  if (!seen->insert(message).second) return;
+  for (int i = 0; i < message->field_count(); ++i) {
+    const FieldDescriptor* field = message->field(i);
+    all->insert(field->full_name());
+    if (field->message_type() != nullptr &&
+        field->message_type()->file()->package() == "fedge.v1") {
+      CollectFields(field->message_type(), all, seen);
+    }
+  }
+}
+
+std::vector<const Descriptor*> AllMessages() {
+  std::vector<const Descriptor*> out;
+  for (const FileDescriptor* file :
+       {v1::JoinRequest::descriptor()->file(),
+        v1::RunStatus::descriptor()->file(),
+        v1::TensorSpec::descriptor()->file()}) {
+    for (int i = 0; i < file->message_type_count(); ++i) {
+      out.push_back(file->message_type(i));
+    }
+  }
+  return out;
+}
+
+TEST(WireContractTest, OnlyDigestsAndModelShapedChunksAreBytes) {
+  for (const Descriptor* message : AllMessages()) {
+    for (int i = 0; i < message->field_count(); ++i) {
+      const FieldDescriptor* field = message->field(i);
+      if (field->type() == FieldDescriptor::TYPE_BYTES) {
+        EXPECT_TRUE(AllowedBytesFields().count(field->full_name()))
+            << field->full_name()
+            << " is a bytes field: it could carry raw data. If it cannot, "
+               "add it to AllowedBytesFields with the reason.";
+      }
+      bool numeric = field->cpp_type() != FieldDescriptor::CPPTYPE_STRING &&
+                     field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE &&
+                     field->cpp_type() != FieldDescriptor::CPPTYPE_BOOL &&
+                     field->cpp_type() != FieldDescriptor::CPPTYPE_ENUM;
+      if (field->is_repeated() && numeric) {
+        EXPECT_TRUE(AllowedRepeatedNumbers().count(field->full_name()))
+            << field->full_name()
+            << " is a repeated number: it could carry features or labels.";
+      }
+    }
+  }
+}
+
+// The complete list of fields a client can send to the server, each
+// reviewed: identifiers, metadata, counts, aggregate metrics, digests and
+// model-shaped chunks. Changing a client-to-server message fails here first.
+TEST(WireContractTest, ClientToServerFieldsAreExactlyTheReviewedOnes) {
+  const std::set<std::string> reviewed = {
+      // Join: who and under which consent, never what data.
+      "fedge.v1.JoinRequest.capabilities",
+      "fedge.v1.JoinRequest.region",
+      "fedge.v1.JoinRequest.consent",
+      "fedge.v1.Capabilities.runtime_version",
+      "fedge.v1.Capabilities.cpu_cores",
+      "fedge.v1.Capabilities.memory_bytes",
+      "fedge.v1.Capabilities.model_formats",
+      "fedge.v1.ConsentRecord.purpose_id",
+      "fedge.v1.ConsentRecord.consent_version",
+      "fedge.v1.ConsentRecord.given_at",
+      "google.protobuf.Timestamp.seconds",
+      "google.protobuf.Timestamp.nanos",
+      "fedge.v1.StreamTasksRequest.session_id",
+      "fedge.v1.DownloadModelRequest.version",
+      // Upload: the header (counts, aggregate metrics, digest) and chunks.
+      "fedge.v1.UpdateChunk.header",
+      "fedge.v1.UpdateChunk.offset",
+      "fedge.v1.UpdateChunk.data",
+      "fedge.v1.UpdateHeader.round",
+      "fedge.v1.UpdateHeader.model_version",
+      "fedge.v1.UpdateHeader.total_size",
+      "fedge.v1.UpdateHeader.sha256",
+      "fedge.v1.UpdateHeader.metrics",
+      "fedge.v1.TrainMetrics.loss",
+      "fedge.v1.TrainMetrics.accuracy",
+      "fedge.v1.TrainMetrics.num_examples",
+      "fedge.v1.TrainMetrics.train_seconds",
+      // Evaluation: aggregates only.
+      "fedge.v1.EvaluationReport.round",
+      "fedge.v1.EvaluationReport.model_version",
+      "fedge.v1.EvaluationReport.num_examples",
+      "fedge.v1.EvaluationReport.loss",
+      "fedge.v1.EvaluationReport.accuracy",
+      "fedge.v1.LeaveRequest.reason",
+      "fedge.v1.LeaveRequest.withdraw_consent",
+  };
+  std::set<std::string> sent;
+  std::set<const Descriptor*> seen;
+  for (const Descriptor* request :
+       {v1::JoinRequest::descriptor(), v1::StreamTasksRequest::descriptor(),
+        v1::DownloadModelRequest::descriptor(),
+        v1::UpdateChunk::descriptor(), v1::EvaluationReport::descriptor(),
+        v1::LeaveRequest::descriptor()}) {
+    CollectFields(request, &sent, &seen);
+  }
+  // CollectFields stays in fedge.v1; the one foreign type is Timestamp.
+  sent.insert("google.protobuf.Timestamp.seconds");
+  sent.insert("google.protobuf.Timestamp.nanos");
+  EXPECT_EQ(sent, reviewed);
+}
+
+TEST(WireContractTest, ServiceMethodsAreTheDocumentedOnes) {
+  const auto* federation =
+      v1::JoinRequest::descriptor()->file()->FindServiceByName("Federation");
+  ASSERT_NE(federation, nullptr);
+  std::set<std::string> methods;
+  for (int i = 0; i < federation->method_count(); ++i) {
+    methods.insert(federation->method(i)->name());
+  }
+  EXPECT_EQ(methods, (std::set<std::string>{"Join", "StreamTasks",
+                                            "DownloadModel", "UploadUpdate",
+                                            "ReportEvaluation", "Leave"}));
+}
+
+}  // namespace
+}  // namespace fedge
