@@ -21,9 +21,10 @@ constexpr char kUsage[] =
     "\n"
     "Runs a federation: waits for clients, runs the configured rounds and\n"
     "writes state, checkpoints and metrics to the run directory. Ctrl-C\n"
-    "stops the run cleanly (the round in progress is abandoned and the last\n"
-    "committed model stands); running it again with the same run directory\n"
-    "resumes after the last committed round.\n"
+    "stops the server cleanly (the round in progress is abandoned, the last\n"
+    "committed model stands, clients wait and reconnect); running it again\n"
+    "with the same run directory resumes after the last recorded round.\n"
+    "`fedge admin stop` ends the run for good.\n"
     "\n"
     "Flags override the config file's keys of the same meaning.\n"
     "\n"
@@ -107,8 +108,9 @@ int RunServer(const Args& args) {
   SignalWatcher watcher([&](const std::string& why) {
     absl::MutexLock lock(&mu);
     std::cerr << "\nfedge server: " << why
-              << "; stopping after the current stage (again to force)\n";
-    if (running != nullptr) running->Stop(why);
+              << "; stopping (again to force). Clients keep waiting; start "
+                 "the server again with the same run directory to resume.\n";
+    if (running != nullptr) running->Interrupt(why);
   });
 
   auto server = server::FederationServer::Start(std::move(options));
@@ -127,6 +129,10 @@ int RunServer(const Args& args) {
   }
   (*server)->Shutdown();
   if (!result.ok()) return Fail(result, kExitFailure);
+  if (summary.state == "stopped") {
+    std::cout << "server stopped before the run finished; start it again "
+                 "with the same config and run directory to resume\n";
+  }
   std::cout << absl::StrFormat(
       "global model: version %d, sha256 %s\n", model ? model->version : 0,
       model ? crypto::ToHex(model->sha256) : "-");

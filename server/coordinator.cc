@@ -78,16 +78,24 @@ absl::Status Coordinator::Initialize() {
   return absl::OkStatus();
 }
 
-void Coordinator::Stop(const std::string& reason) {
+void Coordinator::Stop(const std::string& reason, StopKind kind) {
   {
     absl::MutexLock lock(&stop_mu_);
     if (stopped_.load()) return;
     stop_reason_ = reason;
+    stop_kind_ = kind;
     stopped_.store(true);
   }
   deps_.run->UpdateSummary([](RunSummary& s) { s.state = "stopping"; });
   deps_.sessions->Interrupt();
   if (std::shared_ptr<Round> round = deps_.run->round()) round->Interrupt();
+}
+
+std::string Coordinator::StoppedReason() {
+  absl::MutexLock lock(&stop_mu_);
+  return absl::StrCat(
+      stop_kind_ == StopKind::kShutdown ? "server stopped (" : "run stopped (",
+      stop_reason_, ")");
 }
 
 std::string Coordinator::stop_reason() {
@@ -111,22 +119,36 @@ absl::Status Coordinator::Run() {
     if (deps_.observer != nullptr) deps_.observer->OnRound(report);
   }
   deps_.run->SetRound(nullptr);
+  StopKind kind;
+  {
+    absl::MutexLock lock(&stop_mu_);
+    kind = stop_kind_;
+  }
   std::string outcome;
-  if (stopped()) {
-    outcome = absl::StrCat("run stopped (", stop_reason(), ")");
+  if (stopped() && kind == StopKind::kShutdown) {
+    outcome = absl::StrCat("server stopped (", stop_reason(),
+                           "); the run resumes when it starts again");
+    deps_.sessions->CloseAll(grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        "the server is shutting down; reconnect later"));
   } else {
-    outcome = absl::StrCat("run finished: ", completed, " rounds completed, ",
-                           abandoned, " abandoned");
+    if (stopped()) {
+      outcome = absl::StrCat("run stopped (", stop_reason(), ")");
+    } else {
+      outcome = absl::StrCat("run finished: ", completed,
+                             " rounds completed, ", abandoned, " abandoned");
+    }
+    v1::Task finished;
+    finished.mutable_finished()->set_reason(outcome);
+    if (auto model = deps_.run->model()) {
+      *finished.mutable_finished()->mutable_final_model() = model->Ref();
+    }
+    deps_.sessions->Broadcast(finished);
+    deps_.sessions->CloseAll(grpc::Status::OK);
   }
-  v1::Task finished;
-  finished.mutable_finished()->set_reason(outcome);
-  if (auto model = deps_.run->model()) {
-    *finished.mutable_finished()->mutable_final_model() = model->Ref();
-  }
-  deps_.sessions->Broadcast(finished);
-  deps_.sessions->CloseAll(grpc::Status::OK);
-  deps_.run->UpdateSummary([](RunSummary& s) {
-    s.state = "finished";
+  const bool resumable = stopped() && kind == StopKind::kShutdown;
+  deps_.run->UpdateSummary([resumable](RunSummary& s) {
+    s.state = resumable ? "stopped" : "finished";
     s.stage.clear();
   });
   if (deps_.observer != nullptr) deps_.observer->OnRunFinished(outcome);
@@ -188,7 +210,7 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
   deps_.metrics->connected_clients->Set(
       static_cast<double>(deps_.sessions->NumStreaming()));
   if (stopped()) {
-    std::string reason = absl::StrCat("run stopped (", stop_reason(), ")");
+    std::string reason = StoppedReason();
     FEDGE_RETURN_IF_ERROR(RecordAbandoned(nullptr, number, reason, report));
     return report;
   }
@@ -262,7 +284,7 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
   // Aggregate and commit, or abandon.
   SetStage(number, "aggregating");
   if (stopped()) {
-    std::string reason = absl::StrCat("run stopped (", stop_reason(), ")");
+    std::string reason = StoppedReason();
     FEDGE_RETURN_IF_ERROR(RecordAbandoned(round.get(), number, reason, report));
     return report;
   }

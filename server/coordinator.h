@@ -50,8 +50,19 @@ class Coordinator {
   // server itself failed (e.g. the store could not be written).
   absl::Status Run();
 
-  // Asks Run to stop after abandoning the round in progress. Thread-safe.
-  void Stop(const std::string& reason);
+  // How a stop ends things for the clients.
+  enum class StopKind {
+    // The run is over: clients are sent RunFinished and leave.
+    kEndRun,
+    // Only this server process stops (Ctrl-C, restart, upgrade): clients'
+    // streams end with UNAVAILABLE, so they reconnect with backoff and carry
+    // on when the server resumes the run.
+    kShutdown,
+  };
+
+  // Asks Run to stop after abandoning the round in progress. Thread-safe;
+  // the first call wins.
+  void Stop(const std::string& reason, StopKind kind = StopKind::kEndRun);
 
   // Registry listener: a client's session ended.
   void OnClientEnded(const std::string& client_id);
@@ -68,6 +79,8 @@ class Coordinator {
   void SetStage(uint64_t round, const std::string& stage);
   bool stopped() const { return stopped_.load(); }
   std::string stop_reason();
+  // "run stopped (why)" or "server stopped (why)", for abandoned rounds.
+  std::string StoppedReason();
   v1::TrainTask MakeTrainTask(uint64_t round, const GlobalModel& model,
                               absl::Time deadline) const;
 
@@ -77,6 +90,7 @@ class Coordinator {
   std::atomic<bool> stopped_{false};
   absl::Mutex stop_mu_;
   std::string stop_reason_ ABSL_GUARDED_BY(stop_mu_);
+  StopKind stop_kind_ ABSL_GUARDED_BY(stop_mu_) = StopKind::kEndRun;
 };
 
 }  // namespace fedge::server

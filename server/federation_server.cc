@@ -249,6 +249,12 @@ void FederationServer::Stop(const std::string& reason) {
   if (coordinator_) coordinator_->Stop(reason);
 }
 
+void FederationServer::Interrupt(const std::string& reason) {
+  if (coordinator_) {
+    coordinator_->Stop(reason, Coordinator::StopKind::kShutdown);
+  }
+}
+
 void FederationServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
@@ -257,7 +263,7 @@ void FederationServer::Shutdown() {
     absl::MutexLock lock(&mu_);
     done = done_;
   }
-  if (!done) Stop("server shutting down");
+  if (!done) Interrupt("server shutting down");
   if (driver_.joinable()) driver_.join();
   if (grpc_server_) {
     // Streams were told the run finished; give them a moment to close, then

@@ -61,9 +61,15 @@ class FederationServer {
 
   // Blocks until the run is over; returns the round driver's result.
   absl::Status Wait();
-  // Ends the run early (the round in progress is abandoned).
+  // Ends the run early (the round in progress is abandoned); clients are
+  // told the run finished.
   void Stop(const std::string& reason);
-  // Stops serving: ends the run if needed, then closes every connection.
+  // Stops the round driver as for a shutdown: the round in progress is
+  // abandoned, clients are disconnected with UNAVAILABLE and will reconnect
+  // to the next server that resumes the run. Wait() then returns.
+  void Interrupt(const std::string& reason);
+  // Stops serving: interrupts the run if it is still going, then closes
+  // every connection. Idempotent.
   void Shutdown();
 
   RunState& run_state() { return run_; }

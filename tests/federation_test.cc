@@ -2,6 +2,11 @@
 // gRPC with mutual TLS: the FedAvg result, refusals at the handshake, and the
 // round surviving bad uploads and disconnects.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <limits>
 
@@ -41,7 +46,9 @@ std::vector<std::string> ReadLines(const std::string& path) {
 TEST(FederationTest, TwoRoundsOfFedAvgEqualExampleWeightedAverage) {
   TestPki pki = MakePki({"c1", "c2", "c3"});
   std::string run_dir = MakeTempDir("fedge_run");
-  auto server = StartServer(SmallServerConfig(pki, run_dir, 2, 3));
+  config::ServerConfig config = SmallServerConfig(pki, run_dir, 2, 3);
+  config.evaluation.federated_every = 1;
+  auto server = StartServer(config);
   ASSERT_NE(server, nullptr);
   const data::Dataset& data = FashionMnistTest();
   std::vector<std::unique_ptr<ClientThread>> clients;
@@ -94,6 +101,10 @@ TEST(FederationTest, TwoRoundsOfFedAvgEqualExampleWeightedAverage) {
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_THAT(lines[1], HasSubstr("\"round\":2,\"status\":\"completed\""));
   EXPECT_THAT(lines[1], HasSubstr("\"selected\":3,\"completed\":3"));
+  // Federated evaluation: every client evaluated the new model on its data.
+  EXPECT_THAT(lines[1],
+              HasSubstr("\"federated_eval\":{\"reports\":3,\"examples\":900"));
+  for (auto& c : clients) EXPECT_EQ(c->client().stats().evaluations, 2u);
 }
 
 absl::Status JoinWith(std::shared_ptr<grpc::Channel> channel) {
@@ -463,6 +474,93 @@ TEST(FederationTest, RoundBelowMinimumIsAbandonedAndThePreviousModelStands) {
       ReadLines(util::JoinPath(run_dir, "metrics.jsonl"));
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_THAT(lines[0], HasSubstr("\"status\":\"abandoned\""));
+}
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// Interrupts a server (as Ctrl-C would) once round `round` is training.
+class InterruptAtTraining final : public server::RunObserver {
+ public:
+  explicit InterruptAtTraining(uint64_t round) : round_(round) {}
+  void SetServer(server::FederationServer* server) {
+    absl::MutexLock lock(&mu_);
+    server_ = server;
+  }
+  void OnStage(uint64_t round, const std::string& stage) override {
+    if (round != round_ || stage != "training") return;
+    absl::MutexLock lock(&mu_);
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return server_ != nullptr;
+    };
+    mu_.Await(absl::Condition(&ready));
+    server_->Interrupt("server shutting down");
+  }
+
+ private:
+  const uint64_t round_;
+  absl::Mutex mu_;
+  server::FederationServer* server_ ABSL_GUARDED_BY(mu_) = nullptr;
+};
+
+// Clients started while the server is down wait for it; when the server is
+// stopped mid-run they reconnect by themselves, and a new server on the same
+// run directory resumes after the last recorded round.
+TEST(FederationTest, ClientsOutliveServerRestartsAndTheRunResumes) {
+  TestPki pki = MakePki({"c1", "c2"});
+  std::string run_dir = MakeTempDir("fedge_run");
+  const int port = FreePort();
+  config::ServerConfig config = SmallServerConfig(pki, run_dir, 3, 2);
+  config.listen_address = absl::StrCat("127.0.0.1:", port);
+  const data::Dataset& data = FashionMnistTest();
+  ClientThread c1(pki, "c1", port, Slice(data, 0, 100));
+  ClientThread c2(pki, "c2", port, Slice(data, 100, 100));
+  c1.Start();  // nothing listens yet: both retry with backoff
+  c2.Start();
+
+  InterruptAtTraining interrupter(2);
+  {
+    server::ServerOptions options;
+    options.config = config;
+    options.show_progress = false;
+    options.observer = &interrupter;
+    auto first = server::FederationServer::Start(std::move(options));
+    ASSERT_TRUE(first.ok()) << first.status();
+    interrupter.SetServer(first->get());
+    ASSERT_TRUE((*first)->Wait().ok());  // like Ctrl-C in round 2
+    EXPECT_EQ((*first)->run_state().summary().state, "stopped");
+    (*first)->Shutdown();
+  }
+  server::ServerOptions options;
+  options.config = config;
+  options.show_progress = false;
+  auto second = server::FederationServer::Start(std::move(options));
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_TRUE((*second)->Wait().ok());
+  EXPECT_TRUE(c1.Join().ok());
+  EXPECT_TRUE(c2.Join().ok());
+
+  auto rounds = (*second)->store().ListRounds();
+  ASSERT_TRUE(rounds.ok());
+  ASSERT_EQ(rounds->size(), 3u);
+  EXPECT_EQ((*rounds)[0].status, "completed");
+  EXPECT_EQ((*rounds)[1].status, "abandoned");
+  EXPECT_EQ((*rounds)[1].reason, "server stopped (server shutting down)");
+  EXPECT_EQ((*rounds)[2].status, "completed");
+  // Round 3 started from round 1's model: nothing was lost or applied twice.
+  EXPECT_EQ((*rounds)[2].base_model_version, 1u);
+  EXPECT_EQ((*rounds)[2].model_version, 3u);
+  EXPECT_GE(c1.client().stats().joins, 2u);
+  EXPECT_GE(c2.client().stats().joins, 2u);
 }
 
 }  // namespace
