@@ -19,9 +19,9 @@ double MedianRate(size_t bytes, int repeats, F&& run) {
   for (int i = 0; i < repeats; ++i) {
     auto start = std::chrono::steady_clock::now();
     run();
-    double seconds = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     rates.push_back(static_cast<double>(bytes) / seconds);
   }
   return Median(rates);
@@ -62,7 +62,8 @@ double AesGcmBytesPerSecond(size_t bytes, int repeats) {
     EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
     int len = 0;
     EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key, iv);
-    EVP_EncryptUpdate(ctx, out.data(), &len, in.data(), static_cast<int>(bytes));
+    EVP_EncryptUpdate(ctx, out.data(), &len, in.data(),
+                      static_cast<int>(bytes));
     EVP_EncryptFinal_ex(ctx, out.data() + len, &len);
     EVP_CIPHER_CTX_free(ctx);
   });

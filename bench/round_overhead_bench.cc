@@ -26,9 +26,9 @@ constexpr int kWarmupRounds = 2;
 // caller (ReportEvaluation with no round open is refused at once).
 double UnaryRoundTripSeconds(const std::string& pki_dir, int port) {
   pki::PkiPaths paths(pki_dir);
-  auto creds = net::MakeClientCredentials(
-      {paths.ca_cert(), paths.client_cert("bench-0"),
-       paths.client_key("bench-0"), "localhost"});
+  auto creds =
+      net::MakeClientCredentials({paths.ca_cert(), paths.client_cert("bench-0"),
+                                  paths.client_key("bench-0"), "localhost"});
   auto channel = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
                                            creds->credentials, creds->args);
   auto stub = v1::Federation::NewStub(channel);
@@ -38,9 +38,9 @@ double UnaryRoundTripSeconds(const std::string& pki_dir, int port) {
     v1::ReportEvaluationResponse response;
     auto start = std::chrono::steady_clock::now();
     stub->ReportEvaluation(&context, v1::EvaluationReport(), &response);
-    times.push_back(std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - start)
-                        .count());
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
   }
   times.erase(times.begin(), times.begin() + 20);  // connection set-up
   return Median(times);

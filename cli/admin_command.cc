@@ -1,9 +1,9 @@
 // `fedge admin`: operates a running server through its Admin service.
 
+#include <grpcpp/create_channel.h>
+
 #include <iostream>
 #include <string>
-
-#include <grpcpp/create_channel.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -113,8 +113,8 @@ int RunAdmin(const Args& all_args) {
                                            creds->credentials, creds->args);
   auto stub = v1::Admin::NewStub(channel);
   grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() +
-                                          absl::Seconds(timeout_seconds)));
+  context.set_deadline(
+      absl::ToChronoTime(absl::Now() + absl::Seconds(timeout_seconds)));
 
   if (command == "status") {
     v1::RunStatus status;
@@ -150,10 +150,9 @@ int RunAdmin(const Args& all_args) {
                           : c.withdrawn() ? "withdrawn"
                           : c.connected() ? "connected"
                                           : "offline";
-      std::cout << absl::StrFormat("%-24s %-14s %-10s %-8s %-7d %s\n",
-                                   c.client_id(), c.region(), state,
-                                   c.consent_version(), c.rounds_completed(),
-                                   FormatTime(c.last_seen()));
+      std::cout << absl::StrFormat(
+          "%-24s %-14s %-10s %-8s %-7d %s\n", c.client_id(), c.region(), state,
+          c.consent_version(), c.rounds_completed(), FormatTime(c.last_seen()));
     }
   } else if (command == "stop") {
     v1::StopRunRequest request;

@@ -88,8 +88,8 @@ int RunClient(const Args& all_args) {
   if (withdraw) args.erase(args.begin());
   auto flags = ParseFlags(Flags(), args, "fedge client");
   if (!flags.ok()) {
-    std::cerr << flags.status().message() << "\n\n" << kUsage
-              << FlagsUsage(Flags());
+    std::cerr << flags.status().message() << "\n\n"
+              << kUsage << FlagsUsage(Flags());
     return kExitUsage;
   }
   if (flags->Switch("help")) {
@@ -97,8 +97,8 @@ int RunClient(const Args& all_args) {
     return kExitOk;
   }
   if (!flags->positional().empty()) {
-    std::cerr << "fedge client: unexpected argument '"
-              << flags->positional()[0] << "'\n\n"
+    std::cerr << "fedge client: unexpected argument '" << flags->positional()[0]
+              << "'\n\n"
               << kUsage << FlagsUsage(Flags());
     return kExitUsage;
   }
@@ -173,11 +173,10 @@ int RunClient(const Args& all_args) {
     running = nullptr;
   }
   client::EdgeClientStats stats = client.stats();
-  FEDGE_LOG(Info, "client") << "done: " << stats.rounds_trained
-                            << " rounds trained, " << stats.uploads_accepted
-                            << " updates accepted, " << stats.bytes_up
-                            << " bytes up, " << stats.bytes_down
-                            << " bytes down";
+  FEDGE_LOG(Info, "client")
+      << "done: " << stats.rounds_trained << " rounds trained, "
+      << stats.uploads_accepted << " updates accepted, " << stats.bytes_up
+      << " bytes up, " << stats.bytes_down << " bytes down";
   if (!status.ok()) return Fail(status, kExitFailure);
   return kExitOk;
 }

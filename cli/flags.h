@@ -25,16 +25,17 @@ class ParsedFlags {
  public:
   bool Has(const std::string& name) const { return values_.count(name) > 0; }
   // The last value given, or `fallback`.
-  std::string Get(const std::string& name, const std::string& fallback = "") const;
+  std::string Get(const std::string& name,
+                  const std::string& fallback = "") const;
   // Every value of a repeated flag, in order.
   std::vector<std::string> GetAll(const std::string& name) const;
   bool Switch(const std::string& name) const { return Has(name); }
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:
-  friend absl::StatusOr<ParsedFlags> ParseFlags(
-      const std::vector<FlagDef>&, const std::vector<std::string>&,
-      const std::string&);
+  friend absl::StatusOr<ParsedFlags> ParseFlags(const std::vector<FlagDef>&,
+                                                const std::vector<std::string>&,
+                                                const std::string&);
   std::map<std::string, std::vector<std::string>> values_;
   std::vector<std::string> positional_;
 };

@@ -58,8 +58,8 @@ int Fail(const absl::Status& status, int code) {
 int RunServer(const Args& args) {
   auto flags = ParseFlags(Flags(), args, "fedge server");
   if (!flags.ok()) {
-    std::cerr << flags.status().message() << "\n\n" << kUsage
-              << FlagsUsage(Flags());
+    std::cerr << flags.status().message() << "\n\n"
+              << kUsage << FlagsUsage(Flags());
     return kExitUsage;
   }
   if (flags->Switch("help")) {
@@ -89,9 +89,9 @@ int RunServer(const Args& args) {
   if (flags->Has("rounds")) {
     uint32_t rounds = 0;
     if (!absl::SimpleAtoi(flags->Get("rounds"), &rounds) || rounds == 0) {
-      return Fail(absl::InvalidArgumentError(absl::StrCat(
-                      "--rounds must be a positive integer, got '",
-                      flags->Get("rounds"), "'")),
+      return Fail(absl::InvalidArgumentError(
+                      absl::StrCat("--rounds must be a positive integer, got '",
+                                   flags->Get("rounds"), "'")),
                   kExitUsage);
     }
     config->rounds = rounds;
@@ -133,9 +133,9 @@ int RunServer(const Args& args) {
     std::cout << "server stopped before the run finished; start it again "
                  "with the same config and run directory to resume\n";
   }
-  std::cout << absl::StrFormat(
-      "global model: version %d, sha256 %s\n", model ? model->version : 0,
-      model ? crypto::ToHex(model->sha256) : "-");
+  std::cout << absl::StrFormat("global model: version %d, sha256 %s\n",
+                               model ? model->version : 0,
+                               model ? crypto::ToHex(model->sha256) : "-");
   if (summary.last_accuracy > 0) {
     std::cout << absl::StrFormat(
         "accuracy on the evaluation set: %.2f%% (loss %.4f)\n",

@@ -20,7 +20,8 @@ SignalWatcher::SignalWatcher(std::function<void(const std::string&)> on_signal)
       int sig = sigtimedwait(&set, nullptr, &timeout);
       if (sig <= 0) continue;
       if (++received > 1) std::_Exit(130);
-      on_signal_(sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
+      on_signal_(sig == SIGINT ? "interrupted (SIGINT)"
+                               : "terminated (SIGTERM)");
     }
   });
 }

@@ -1,9 +1,9 @@
 #include "client/edge_client.h"
 
-#include <thread>
-
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+
+#include <thread>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -113,8 +113,10 @@ EdgeClientStats EdgeClient::stats() const {
 
 void EdgeClient::LoadCachedModel() {
   if (options_.state_dir.empty()) return;
-  auto meta = util::ReadFile(util::JoinPath(options_.state_dir, kCachedModelMeta));
-  auto blob = util::ReadFile(util::JoinPath(options_.state_dir, kCachedModelFile));
+  auto meta =
+      util::ReadFile(util::JoinPath(options_.state_dir, kCachedModelMeta));
+  auto blob =
+      util::ReadFile(util::JoinPath(options_.state_dir, kCachedModelFile));
   if (!meta.ok() || !blob.ok()) return;
   uint64_t version = 0;
   if (!absl::SimpleAtoi(*meta, &version)) return;
@@ -142,8 +144,8 @@ absl::StatusOr<std::unique_ptr<EdgeClient::Connection>> EdgeClient::Connect() {
   args.SetMaxReceiveMessageSize(4 << 20);
   // Each session gets its own connection (no sharing with older channels).
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  auto channel = grpc::CreateCustomChannel(options_.server_address,
-                                           credentials, args);
+  auto channel =
+      grpc::CreateCustomChannel(options_.server_address, credentials, args);
   return std::make_unique<Connection>(
       std::move(channel), options_.tls ? "" : options_.insecure_client_id,
       options_.rpc_timeout);
@@ -162,8 +164,8 @@ absl::Status EdgeClient::Run() {
     if (status.ok()) return status;
     if (stopped()) return absl::CancelledError("client stopped");
     if (IsPermanent(status)) {
-      FEDGE_LOG(Error, "client") << "the server refused this client: "
-                                 << status;
+      FEDGE_LOG(Error, "client")
+          << "the server refused this client: " << status;
       return status;
     }
     if (stats().joins > joins_before) {
@@ -215,8 +217,8 @@ absl::Status EdgeClient::Session() {
     absl::MutexLock lock(&mu_);
     ++stats_.joins;
   }
-  FEDGE_LOG(Info, "client") << "joined run " << joined.run_id() << " as "
-                            << client_id_;
+  FEDGE_LOG(Info, "client")
+      << "joined run " << joined.run_id() << " as " << client_id_;
 
   grpc::ClientContext stream_context;
   conn->Prepare(&stream_context, std::nullopt, /*with_deadline=*/false);
@@ -235,7 +237,8 @@ absl::Status EdgeClient::Session() {
   while (reader->Read(&task)) {
     if (task.has_finished()) {
       finished = true;
-      FEDGE_LOG(Info, "client") << "the server says: " << task.finished().reason();
+      FEDGE_LOG(Info, "client")
+          << "the server says: " << task.finished().reason();
       break;
     }
     task_error = HandleTask(*conn, task);
@@ -278,17 +281,17 @@ absl::Status EdgeClient::PrepareModel(const v1::ModelDescriptor& descriptor) {
                            util::ReadFile(options_.torchscript_path));
     if (crypto::DigestBytes(crypto::Sha256(bytes)) !=
         descriptor.torchscript_sha256()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "TorchScript file ", options_.torchscript_path,
-          " differs from the federation's model (SHA-256 ",
-          crypto::ToHex(crypto::Sha256(bytes)), ", expected ",
-          crypto::ToHex(descriptor.torchscript_sha256()), ")"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("TorchScript file ", options_.torchscript_path,
+                       " differs from the federation's model (SHA-256 ",
+                       crypto::ToHex(crypto::Sha256(bytes)), ", expected ",
+                       crypto::ToHex(descriptor.torchscript_sha256()), ")"));
     }
     spec.torchscript_path = options_.torchscript_path;
   } else if (!models::IsBuiltinKind(spec.kind)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the federation trains a model of kind '", spec.kind,
-        "' which this client does not know; upgrade fedge"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the federation trains a model of kind '", spec.kind,
+                     "' which this client does not know; upgrade fedge"));
   }
   FEDGE_ASSIGN_OR_RETURN(trainer_, trainer_factory_(spec));
   evaluator_.reset();
@@ -297,8 +300,8 @@ absl::Status EdgeClient::PrepareModel(const v1::ModelDescriptor& descriptor) {
     if (evaluator.ok()) {
       evaluator_ = std::move(*evaluator);
     } else {
-      FEDGE_LOG(Warning, "client") << "federated evaluation unavailable: "
-                                   << evaluator.status();
+      FEDGE_LOG(Warning, "client")
+          << "federated evaluation unavailable: " << evaluator.status();
     }
   }
   descriptor_ = descriptor;
@@ -419,9 +422,9 @@ absl::Status EdgeClient::Train(Connection& conn, const v1::TrainTask& task) {
     absl::MutexLock lock(&mu_);
     ++stats_.rounds_trained;
   }
-  FEDGE_LOG(Info, "client") << "round " << task.round() << ": trained on "
-                            << result.num_examples << " examples in "
-                            << result.seconds << " s, loss " << result.loss;
+  FEDGE_LOG(Info, "client")
+      << "round " << task.round() << ": trained on " << result.num_examples
+      << " examples in " << result.seconds << " s, loss " << result.loss;
   return Upload(conn, task, tensor::Serialize(delta), result);
 }
 
@@ -435,8 +438,8 @@ absl::Status EdgeClient::Upload(Connection& conn, const v1::TrainTask& task,
   auto writer = conn.stub().UploadUpdate(&context, &response);
   std::string digest = crypto::DigestBytes(crypto::Sha256(blob));
   bool first = true;
-  for (tensor::ChunkSlice slice : tensor::SliceChunks(blob.size(),
-                                                      options_.chunk_size)) {
+  for (tensor::ChunkSlice slice :
+       tensor::SliceChunks(blob.size(), options_.chunk_size)) {
     v1::UpdateChunk chunk;
     if (first) {
       v1::UpdateHeader* h = chunk.mutable_header();
@@ -457,24 +460,23 @@ absl::Status EdgeClient::Upload(Connection& conn, const v1::TrainTask& task,
   writer->WritesDone();
   absl::Status status = net::FromGrpcStatus(writer->Finish());
   if (options_.on_transfer) {
-    options_.on_transfer({TransferEvent::Direction::kUpload, task.round(),
-                          blob.size(),
-                          absl::ToDoubleSeconds(absl::Now() - start),
-                          status.ok()});
+    options_.on_transfer(
+        {TransferEvent::Direction::kUpload, task.round(), blob.size(),
+         absl::ToDoubleSeconds(absl::Now() - start), status.ok()});
   }
   absl::MutexLock lock(&mu_);
   if (status.ok()) {
     ++stats_.uploads_accepted;
     stats_.bytes_up += blob.size();
-    FEDGE_LOG(Info, "client") << "round " << task.round()
-                              << ": update accepted (" << blob.size()
-                              << " bytes)";
+    FEDGE_LOG(Info, "client")
+        << "round " << task.round() << ": update accepted (" << blob.size()
+        << " bytes)";
     return absl::OkStatus();
   }
   ++stats_.uploads_rejected;
   // A refused upload is not a refusal of the client: report it, go on.
-  FEDGE_LOG(Warning, "client") << "round " << task.round()
-                               << ": update not accepted: " << status;
+  FEDGE_LOG(Warning, "client")
+      << "round " << task.round() << ": update not accepted: " << status;
   return absl::OkStatus();
 }
 
@@ -504,8 +506,8 @@ absl::Status EdgeClient::Evaluate(Connection& conn,
     absl::MutexLock lock(&mu_);
     ++stats_.evaluations;
   } else {
-    FEDGE_LOG(Warning, "client") << "evaluation report not accepted: "
-                                 << status;
+    FEDGE_LOG(Warning, "client")
+        << "evaluation report not accepted: " << status;
   }
   return absl::OkStatus();
 }

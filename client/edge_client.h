@@ -84,8 +84,7 @@ class EdgeClient {
   // `eval_data` (may be null: evaluation tasks are then declined) must
   // outlive the client.
   EdgeClient(EdgeClientOptions options, TrainerFactory trainer_factory,
-             EvaluatorFactory evaluator_factory,
-             const data::Dataset* eval_data,
+             EvaluatorFactory evaluator_factory, const data::Dataset* eval_data,
              util::Clock* clock = util::Clock::Real());
 
   // Serves the federation until the server says the run finished (OK), the

@@ -51,7 +51,8 @@ grpc::ServerUnaryReactor* AdminService::GetStatus(
   for (const std::string& id : s.cohort) response->add_cohort(id);
   response->set_connected_clients(
       static_cast<uint32_t>(sessions_->NumStreaming()));
-  if (auto model = run_->model()) *response->mutable_global_model() = model->Ref();
+  if (auto model = run_->model())
+    *response->mutable_global_model() = model->Ref();
   response->set_last_accuracy(s.last_accuracy);
   response->set_last_loss(s.last_loss);
   SetTimestamp(s.started_at, response->mutable_started_at());
@@ -59,8 +60,8 @@ grpc::ServerUnaryReactor* AdminService::GetStatus(
 }
 
 grpc::ServerUnaryReactor* AdminService::ListClients(
-    grpc::CallbackServerContext* context,
-    const v1::ListClientsRequest* request, v1::ListClientsResponse* response) {
+    grpc::CallbackServerContext* context, const v1::ListClientsRequest* request,
+    v1::ListClientsResponse* response) {
   auto admin = authenticator_->Authenticate(*context, pki::Role::kAdmin);
   if (!admin.ok()) return FinishUnary(context, admin.status());
   return FinishUnary(context, DoListClients(response));
@@ -89,10 +90,10 @@ grpc::ServerUnaryReactor* AdminService::StopRun(
     v1::StopRunResponse* response) {
   auto admin = authenticator_->Authenticate(*context, pki::Role::kAdmin);
   if (!admin.ok()) return FinishUnary(context, admin.status());
-  std::string reason = request->reason().empty()
-                           ? absl::StrCat("stopped by ", admin->id)
-                           : absl::StrCat("stopped by ", admin->id, ": ",
-                                          request->reason());
+  std::string reason =
+      request->reason().empty()
+          ? absl::StrCat("stopped by ", admin->id)
+          : absl::StrCat("stopped by ", admin->id, ": ", request->reason());
   FEDGE_LOG(Warning, "admin") << reason;
   stop_run_(reason);
   return FinishUnary(context, absl::OkStatus());
@@ -115,8 +116,8 @@ absl::Status AdminService::DoRevoke(const std::string& admin,
         absl::StrCat("'", request.client_id(), "' is not a valid client id"));
   }
   std::string reason =
-      absl::StrCat("revoked by ", admin,
-                   request.reason().empty() ? "" : ": ", request.reason());
+      absl::StrCat("revoked by ", admin, request.reason().empty() ? "" : ": ",
+                   request.reason());
   FEDGE_RETURN_IF_ERROR(
       store_->MarkRevoked(request.client_id(), clock_->Now(), reason));
   if (authenticator_->revocations() != nullptr) {
@@ -129,8 +130,8 @@ absl::Status AdminService::DoRevoke(const std::string& admin,
   if (std::shared_ptr<Round> round = run_->round()) {
     round->Drop(request.client_id(), reason);
   }
-  FEDGE_LOG(Warning, "admin") << "client " << request.client_id() << " "
-                              << reason;
+  FEDGE_LOG(Warning, "admin")
+      << "client " << request.client_id() << " " << reason;
   return absl::OkStatus();
 }
 

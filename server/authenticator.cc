@@ -31,15 +31,15 @@ absl::StatusOr<pki::PeerIdentity> Authenticator::Authenticate(
   }
   FEDGE_ASSIGN_OR_RETURN(pki::PeerIdentity peer, net::PeerFromContext(context));
   if (revocations_->IsRevoked(peer.serial_hex, peer.id)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "certificate of ", peer.id, " (serial ", peer.serial_hex,
-        ") is revoked"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("certificate of ", peer.id, " (serial ", peer.serial_hex,
+                     ") is revoked"));
   }
   if (peer.role != role) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "this service accepts only ", pki::RoleName(role),
-        " certificates, and the certificate of ", peer.id, " has role ",
-        pki::RoleName(peer.role)));
+    return absl::PermissionDeniedError(
+        absl::StrCat("this service accepts only ", pki::RoleName(role),
+                     " certificates, and the certificate of ", peer.id,
+                     " has role ", pki::RoleName(peer.role)));
   }
   return peer;
 }

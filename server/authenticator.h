@@ -9,9 +9,9 @@
 // themselves in the `fedge-client-id` metadata entry and admin calls are
 // open.
 
-#include <string>
-
 #include <grpcpp/server_context.h>
+
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "common/pki/identity.h"

@@ -7,12 +7,12 @@
 // anywhere). When the stream ends for any reason the registry is told once,
 // so the round can drop the client immediately.
 
+#include <grpcpp/support/status.h>
+
 #include <deque>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <grpcpp/support/status.h>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"

@@ -128,15 +128,15 @@ absl::Status Coordinator::Run() {
   if (stopped() && kind == StopKind::kShutdown) {
     outcome = absl::StrCat("server stopped (", stop_reason(),
                            "); the run resumes when it starts again");
-    deps_.sessions->CloseAll(grpc::Status(
-        grpc::StatusCode::UNAVAILABLE,
-        "the server is shutting down; reconnect later"));
+    deps_.sessions->CloseAll(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                     "the server is shutting down; reconnect later"));
   } else {
     if (stopped()) {
       outcome = absl::StrCat("run stopped (", stop_reason(), ")");
     } else {
-      outcome = absl::StrCat("run finished: ", completed,
-                             " rounds completed, ", abandoned, " abandoned");
+      outcome = absl::StrCat("run finished: ", completed, " rounds completed, ",
+                             abandoned, " abandoned");
     }
     v1::Task finished;
     finished.mutable_finished()->set_reason(outcome);
@@ -233,12 +233,12 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
   RoundOptions options;
   options.number = number;
   options.base = base;
-  options.cohort = SelectCohort(
-      std::move(candidates),
-      {static_cast<uint32_t>(need), config_.cohort.fraction,
-       std::max<uint32_t>(config_.cohort.max_clients,
-                          static_cast<uint32_t>(need))},
-      config_.seed, number);
+  options.cohort =
+      SelectCohort(std::move(candidates),
+                   {static_cast<uint32_t>(need), config_.cohort.fraction,
+                    std::max<uint32_t>(config_.cohort.max_clients,
+                                       static_cast<uint32_t>(need))},
+                   config_.seed, number);
   options.max_example_weight = config_.strategy.max_example_weight;
   auto round = std::make_shared<Round>(options);
   deps_.run->SetRound(round);
@@ -266,8 +266,7 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
     if (stopped() || clock->Now() >= training_deadline) break;
     if (deps_.observer != nullptr) {
       deps_.observer->OnWaiting(number, "training", round->num_accepted(),
-                                report.selected,
-                                clock->Now() - training_start);
+                                report.selected, clock->Now() - training_start);
     }
   }
   std::vector<std::string> late = round->CloseTraining(
@@ -318,8 +317,9 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
   return report;
 }
 
-absl::Status Coordinator::Commit(Round& round, RoundReport& report,
-                                 std::shared_ptr<const GlobalModel>* committed) {
+absl::Status Coordinator::Commit(
+    Round& round, RoundReport& report,
+    std::shared_ptr<const GlobalModel>* committed) {
   FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSet state, round.Aggregate());
   std::shared_ptr<const GlobalModel> model =
       MakeGlobalModel(round.number(), std::move(state));
@@ -362,9 +362,9 @@ absl::Status Coordinator::Commit(Round& round, RoundReport& report,
   report.bytes_up = round.bytes_up();
   deps_.metrics->rounds_completed->Increment();
   deps_.metrics->model_version->Set(static_cast<double>(model->version));
-  FEDGE_LOG(Info, "server") << "round " << round.number()
-                            << " committed: model version " << model->version
-                            << " from " << record.completed << " updates";
+  FEDGE_LOG(Info, "server")
+      << "round " << round.number() << " committed: model version "
+      << model->version << " from " << record.completed << " updates";
   *committed = std::move(model);
   return absl::OkStatus();
 }
@@ -404,9 +404,9 @@ absl::Status Coordinator::RecordAbandoned(Round* round, uint64_t number,
   report.total_seconds = Seconds(report.started_at, report.finished_at);
   report.bytes_down = deps_.run->TakeBytesDown();
   deps_.metrics->rounds_abandoned->Increment();
-  FEDGE_LOG(Warning, "server") << "round " << number
-                               << " abandoned; model version "
-                               << record.model_version << " stands: " << reason;
+  FEDGE_LOG(Warning, "server")
+      << "round " << number << " abandoned; model version "
+      << record.model_version << " stands: " << reason;
   return absl::OkStatus();
 }
 
@@ -445,10 +445,9 @@ void Coordinator::Evaluate(Round& round, const GlobalModel& model,
         clock, sent, std::min(clock->Now() + kProgressSlice, deadline))) {
       if (stopped() || clock->Now() >= deadline) break;
       if (deps_.observer != nullptr) {
-        deps_.observer->OnWaiting(number, "evaluating",
-                                  round.eval_summary().reports,
-                                  static_cast<uint32_t>(sent),
-                                  clock->Now() - start);
+        deps_.observer->OnWaiting(
+            number, "evaluating", round.eval_summary().reports,
+            static_cast<uint32_t>(sent), clock->Now() - start);
       }
     }
     round.CloseEvaluation();

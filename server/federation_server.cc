@@ -126,10 +126,9 @@ absl::Status FederationServer::Build() {
         revocations_,
         pki::RevocationList::Load(config.tls.crl, config.tls.ca_cert));
     FEDGE_ASSIGN_OR_RETURN(
-        credentials,
-        net::MakeServerCredentials(
-            {config.tls.ca_cert, config.tls.cert, config.tls.key},
-            revocations_.get()));
+        credentials, net::MakeServerCredentials(
+                         {config.tls.ca_cert, config.tls.cert, config.tls.key},
+                         revocations_.get()));
     authenticator_ = std::make_unique<Authenticator>(revocations_.get());
   }
   // Clients revoked through the Admin service stay revoked after a restart.
@@ -155,7 +154,8 @@ absl::Status FederationServer::Build() {
   if (options_.show_progress) progress_ = std::make_unique<util::Progress>();
   reporter_ = std::make_unique<RunReporter>(
       util::JoinPath(config.run_dir, "metrics.jsonl"), progress_.get());
-  fanout_ = std::make_unique<FanoutObserver>(reporter_.get(), options_.observer);
+  fanout_ =
+      std::make_unique<FanoutObserver>(reporter_.get(), options_.observer);
 
   CoordinatorDeps deps;
   deps.store = store_.get();
@@ -185,9 +185,8 @@ absl::Status FederationServer::Build() {
       &run_, metrics_.get(), clock);
   admin_service_ = std::make_unique<AdminService>(
       run_id_, authenticator_.get(), store_.get(), sessions_.get(), &run_,
-      clock, [coordinator](const std::string& reason) {
-        coordinator->Stop(reason);
-      });
+      clock,
+      [coordinator](const std::string& reason) { coordinator->Stop(reason); });
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -200,8 +199,8 @@ absl::Status FederationServer::Build() {
   // Detect clients that vanished without closing their connection.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
-                             10000);
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   grpc_server_ = builder.BuildAndStart();
   if (grpc_server_ == nullptr || port_ == 0) {
@@ -227,11 +226,10 @@ absl::Status FederationServer::Build() {
       return response;
     });
   }
-  FEDGE_LOG(Info, "server") << "run " << run_id_ << " serving on port "
-                            << port_ << (options_.insecure_local_demo
-                                             ? " (INSECURE)"
-                                             : " (mutual TLS)")
-                            << "; run directory " << config.run_dir;
+  FEDGE_LOG(Info, "server")
+      << "run " << run_id_ << " serving on port " << port_
+      << (options_.insecure_local_demo ? " (INSECURE)" : " (mutual TLS)")
+      << "; run directory " << config.run_dir;
   return absl::OkStatus();
 }
 

@@ -6,11 +6,11 @@
 // the config (store, PKI, model, services, metrics endpoint) and starts the
 // round driver; Wait() returns when the run is over.
 
+#include <grpcpp/server.h>
+
 #include <memory>
 #include <string>
 #include <thread>
-
-#include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
 #include "common/config/server_config.h"

@@ -60,9 +60,8 @@ absl::Status FederationService::DoJoin(grpc::CallbackServerContext* context,
   FEDGE_ASSIGN_OR_RETURN(std::optional<ClientRecord> known,
                          store_->GetClient(peer.id));
   if (known.has_value() && known->revoked_at.has_value()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("client ", peer.id, " was revoked: ",
-                     known->revoked_reason));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "client ", peer.id, " was revoked: ", known->revoked_reason));
   }
   if (known.has_value() && known->withdrawn_at.has_value()) {
     return absl::PermissionDeniedError(absl::StrCat(
@@ -70,10 +69,10 @@ absl::Status FederationService::DoJoin(grpc::CallbackServerContext* context,
         " withdrew its consent and cannot rejoin this federation"));
   }
   if (request.consent().purpose_id() != options_.purpose_id) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "consent is for purpose '", request.consent().purpose_id(),
-        "' but this federation trains for purpose '", options_.purpose_id,
-        "'"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("consent is for purpose '", request.consent().purpose_id(),
+                     "' but this federation trains for purpose '",
+                     options_.purpose_id, "'"));
   }
   if (request.consent().consent_version().empty()) {
     return absl::InvalidArgumentError("consent record has no consent version");
@@ -111,8 +110,8 @@ absl::Status FederationService::DoJoin(grpc::CallbackServerContext* context,
   response->set_session_id(session->session_id());
   *response->mutable_model() = options_.model;
   metrics_->joins->Increment();
-  FEDGE_LOG(Info, "server") << "client " << peer.id << " joined from region "
-                            << request.region();
+  FEDGE_LOG(Info, "server")
+      << "client " << peer.id << " joined from region " << request.region();
   return absl::OkStatus();
 }
 
@@ -146,18 +145,17 @@ grpc::ServerWriteReactor<v1::ModelChunk>* FederationService::DownloadModel(
       run_->FindModel(request->version());
   if (model == nullptr) {
     std::shared_ptr<const GlobalModel> current = run_->model();
-    return new FinishedWriteReactor<v1::ModelChunk>(grpc::Status(
-        grpc::StatusCode::NOT_FOUND,
-        absl::StrCat("model version ", request->version(),
-                     " is not available; the current version is ",
-                     current ? current->version : 0)));
+    return new FinishedWriteReactor<v1::ModelChunk>(
+        grpc::Status(grpc::StatusCode::NOT_FOUND,
+                     absl::StrCat("model version ", request->version(),
+                                  " is not available; the current version is ",
+                                  current ? current->version : 0)));
   }
-  return new ModelDownloadReactor(std::move(model), options_.chunk_size,
-                                  [this](uint64_t bytes) {
-                                    run_->AddBytesDown(bytes);
-                                    metrics_->bytes_sent->Increment(
-                                        static_cast<double>(bytes));
-                                  });
+  return new ModelDownloadReactor(
+      std::move(model), options_.chunk_size, [this](uint64_t bytes) {
+        run_->AddBytesDown(bytes);
+        metrics_->bytes_sent->Increment(static_cast<double>(bytes));
+      });
 }
 
 grpc::ServerReadReactor<v1::UpdateChunk>* FederationService::UploadUpdate(

@@ -49,8 +49,7 @@ class FederationService final : public v1::Federation::CallbackService {
       grpc::CallbackServerContext* context,
       v1::UploadUpdateResponse* response) override;
   grpc::ServerUnaryReactor* ReportEvaluation(
-      grpc::CallbackServerContext* context,
-      const v1::EvaluationReport* request,
+      grpc::CallbackServerContext* context, const v1::EvaluationReport* request,
       v1::ReportEvaluationResponse* response) override;
   grpc::ServerUnaryReactor* Leave(grpc::CallbackServerContext* context,
                                   const v1::LeaveRequest* request,

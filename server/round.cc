@@ -38,14 +38,14 @@ absl::Status Round::CheckLocked(const std::string& client_id,
         "client ", client_id, " was not selected for round ", number()));
   }
   if (it->second.outcome == Outcome::kAccepted) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "an update from ", client_id, " was already accepted in round ",
-        number()));
+    return absl::AlreadyExistsError(
+        absl::StrCat("an update from ", client_id,
+                     " was already accepted in round ", number()));
   }
   if (it->second.outcome == Outcome::kDropped) {
     return absl::FailedPreconditionError(
-        absl::StrCat("client ", client_id, " was dropped from round ",
-                     number(), " (", it->second.reason, ")"));
+        absl::StrCat("client ", client_id, " was dropped from round ", number(),
+                     " (", it->second.reason, ")"));
   }
   if (!training_open_) {
     return absl::FailedPreconditionError(
@@ -122,8 +122,8 @@ absl::Status Round::AcceptEvaluation(const std::string& client_id,
   }
   if (eval_pending_.erase(client_id) == 0) {
     return absl::PermissionDeniedError(
-        absl::StrCat("client ", client_id, " has no evaluation pending in round ",
-                     number()));
+        absl::StrCat("client ", client_id,
+                     " has no evaluation pending in round ", number()));
   }
   if (report.num_examples() == 0 || !(report.accuracy() >= 0) ||
       report.accuracy() > 1 || !(report.loss() >= 0) ||

@@ -66,8 +66,7 @@ class Round {
   // Re-checks, then adds the update to the sum. On error nothing is added.
   absl::Status Accept(const std::string& client_id,
                       const v1::UpdateHeader& header,
-                      const tensor::ParameterSetView& delta,
-                      uint64_t bytes_up);
+                      const tensor::ParameterSetView& delta, uint64_t bytes_up);
   // Records a rejected upload attempt (the client may try again).
   void RecordRejection(const std::string& client_id, const std::string& reason);
 

@@ -10,13 +10,13 @@
 namespace fedge::server {
 namespace {
 
+using tensor::ParameterSet;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using tensor::ParameterSet;
 
 std::shared_ptr<const GlobalModel> Base() {
-  return MakeGlobalModel(
-      4, *ParameterSet::FromValues({{"w", {2}}}, {1.0f, 1.0f}));
+  return MakeGlobalModel(4,
+                         *ParameterSet::FromValues({{"w", {2}}}, {1.0f, 1.0f}));
 }
 
 v1::UpdateHeader Header(const Round& round, uint64_t examples) {
@@ -44,7 +44,8 @@ RoundOptions Options(std::vector<std::string> cohort) {
 
 TEST(RoundTest, AcceptedUpdatesAverageByExamples) {
   Round round(Options({"a", "b"}));
-  ASSERT_TRUE(round.Accept("a", Header(round, 3), Delta(4, 0).view(), 100).ok());
+  ASSERT_TRUE(
+      round.Accept("a", Header(round, 3), Delta(4, 0).view(), 100).ok());
   ASSERT_TRUE(round.Accept("b", Header(round, 1), Delta(0, 4).view(), 50).ok());
   auto next = round.Aggregate();
   ASSERT_TRUE(next.ok());
@@ -58,7 +59,8 @@ TEST(RoundTest, ExampleWeightIsCapped) {
   RoundOptions o = Options({"a", "b"});
   o.max_example_weight = 2;
   Round round(o);
-  ASSERT_TRUE(round.Accept("a", Header(round, 1000), Delta(4, 0).view(), 1).ok());
+  ASSERT_TRUE(
+      round.Accept("a", Header(round, 1000), Delta(4, 0).view(), 1).ok());
   ASSERT_TRUE(round.Accept("b", Header(round, 2), Delta(0, 4).view(), 1).ok());
   EXPECT_THAT(round.Aggregate()->values(), ElementsAre(3.0f, 3.0f));
 }
@@ -120,10 +122,11 @@ TEST(RoundTest, RejectedAttemptThenDeadlineIsRecordedAsRejected) {
 TEST(RoundTest, AwaitSettledWakesWhenLastMemberDelivers) {
   Round round(Options({"a"}));
   std::thread t([&round] {
-    ASSERT_TRUE(round.Accept("a", Header(round, 1), Delta(1, 1).view(), 1).ok());
+    ASSERT_TRUE(
+        round.Accept("a", Header(round, 1), Delta(1, 1).view(), 1).ok());
   });
-  EXPECT_TRUE(round.AwaitSettled(util::Clock::Real(),
-                                 absl::Now() + absl::Seconds(30)));
+  EXPECT_TRUE(
+      round.AwaitSettled(util::Clock::Real(), absl::Now() + absl::Seconds(30)));
   t.join();
 }
 

@@ -50,10 +50,10 @@ void RunReporter::OnWaiting(uint64_t round, const std::string& stage,
   std::string what = stage == "selecting"    ? "clients connected"
                      : stage == "evaluating" ? "reports"
                                              : "updates";
-  progress_->Status(absl::StrCat(
-      "round ", round, "/", total_rounds_, " · ", stage, " · ", done, "/",
-      expected, " ", what, " · ",
-      util::Progress::FormatEta(elapsed), " elapsed", Eta(round)));
+  progress_->Status(absl::StrCat("round ", round, "/", total_rounds_, " · ",
+                                 stage, " · ", done, "/", expected, " ", what,
+                                 " · ", util::Progress::FormatEta(elapsed),
+                                 " elapsed", Eta(round)));
 }
 
 void RunReporter::OnRound(const RoundReport& report) {
@@ -79,8 +79,8 @@ void RunReporter::OnRunFinished(const std::string& outcome) {
 
 std::string RunReporter::SummaryLine(const RoundReport& r) {
   std::string line =
-      absl::StrFormat("round %d/%d %s · %d/%d clients", r.round,
-                      r.total_rounds, r.status, r.completed, r.selected);
+      absl::StrFormat("round %d/%d %s · %d/%d clients", r.round, r.total_rounds,
+                      r.status, r.completed, r.selected);
   if (r.status != "completed") {
     return absl::StrCat(line, " · ", r.reason);
   }
@@ -148,10 +148,12 @@ std::string RunReporter::JsonLine(const RoundReport& r) {
   w.Key("evaluation").Double(r.evaluation_seconds);
   w.Key("total").Double(r.total_seconds);
   w.EndObject();
-  w.Key("started_at").String(absl::FormatTime(
-      "%Y-%m-%dT%H:%M:%E3SZ", r.started_at, absl::UTCTimeZone()));
-  w.Key("finished_at").String(absl::FormatTime(
-      "%Y-%m-%dT%H:%M:%E3SZ", r.finished_at, absl::UTCTimeZone()));
+  w.Key("started_at")
+      .String(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", r.started_at,
+                               absl::UTCTimeZone()));
+  w.Key("finished_at")
+      .String(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", r.finished_at,
+                               absl::UTCTimeZone()));
   w.EndObject();
   return w.str();
 }

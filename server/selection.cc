@@ -21,9 +21,9 @@ std::vector<std::string> SelectCohort(std::vector<std::string> candidates,
   size_t k = CohortTarget(candidates.size(), size);
   // mt19937_64's output is fixed by the standard, so the same seed selects
   // the same cohort everywhere. Cohort sampling needs no secrecy.
-  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
-                    static_cast<uint32_t>(round),
-                    static_cast<uint32_t>(round >> 32)};
+  std::seed_seq seq{
+      static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
+      static_cast<uint32_t>(round), static_cast<uint32_t>(round >> 32)};
   std::mt19937_64 rng(seq);
   // Partial Fisher-Yates with an unbiased bounded draw (rejection sampling).
   for (size_t i = 0; i < k; ++i) {

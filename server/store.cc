@@ -86,8 +86,12 @@ class Statement {
     sqlite3_bind_int64(stmt_, i, v);
     return *this;
   }
-  Statement& Bind(int i, uint64_t v) { return Bind(i, static_cast<int64_t>(v)); }
-  Statement& Bind(int i, uint32_t v) { return Bind(i, static_cast<int64_t>(v)); }
+  Statement& Bind(int i, uint64_t v) {
+    return Bind(i, static_cast<int64_t>(v));
+  }
+  Statement& Bind(int i, uint32_t v) {
+    return Bind(i, static_cast<int64_t>(v));
+  }
   Statement& Bind(int i, const std::optional<absl::Time>& v) {
     if (v.has_value()) return Bind(i, ToMicros(*v));
     sqlite3_bind_null(stmt_, i);

@@ -46,8 +46,8 @@ RoundRecord Completed(uint64_t round) {
 }
 
 ModelRecord Model(uint64_t version) {
-  return {version, version, "checkpoints/x", "cafe", 42,
-          absl::FromUnixSeconds(5)};
+  return {version, version, "checkpoints/x",
+          "cafe",  42,      absl::FromUnixSeconds(5)};
 }
 
 TEST(StoreTest, JoinsAreRecordedAndCounted) {
@@ -72,7 +72,8 @@ TEST(StoreTest, WithdrawalAndRevocationPersistAcrossReopen) {
     ASSERT_TRUE((*store)->RecordJoin(Join("a", absl::FromUnixSeconds(1))).ok());
     ASSERT_TRUE((*store)->MarkWithdrawn("a", absl::FromUnixSeconds(7)).ok());
     ASSERT_TRUE(
-        (*store)->MarkRevoked("never-joined", absl::FromUnixSeconds(8), "bad")
+        (*store)
+            ->MarkRevoked("never-joined", absl::FromUnixSeconds(8), "bad")
             .ok());
   }
   auto store = Store::Open(path);

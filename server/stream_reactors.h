@@ -4,11 +4,11 @@
 // Server-streaming reactors of the Federation service. Each deletes itself
 // in OnDone, as gRPC's callback API expects.
 
+#include <grpcpp/support/server_callback.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
-
-#include <grpcpp/support/server_callback.h>
 
 #include "fedge/v1/federation.pb.h"
 #include "server/client_session.h"

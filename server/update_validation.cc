@@ -48,16 +48,15 @@ absl::Status CheckUpdateHeader(const v1::UpdateHeader& header,
                      expected.round, " is open"));
   }
   if (header.model_version() != expected.model_version) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "update was trained from model version ", header.model_version(),
-        " but round ", expected.round, " distributes version ",
-        expected.model_version));
+    return absl::FailedPreconditionError(
+        absl::StrCat("update was trained from model version ",
+                     header.model_version(), " but round ", expected.round,
+                     " distributes version ", expected.model_version));
   }
   if (header.total_size() > expected.size_bytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("update of ", header.total_size(),
-                     " bytes is larger than the model (", expected.size_bytes,
-                     " bytes)"));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "update of ", header.total_size(), " bytes is larger than the model (",
+        expected.size_bytes, " bytes)"));
   }
   if (header.sha256().size() != 32) {
     return absl::InvalidArgumentError(
@@ -70,9 +69,8 @@ absl::StatusOr<tensor::ParameterSetView> ParseUpdate(
     absl::string_view bytes, const UpdateExpectation& expected) {
   auto parsed = tensor::ParseView(bytes);
   if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("update is not a valid parameter set: ",
-                     parsed.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "update is not a valid parameter set: ", parsed.status().message()));
   }
   absl::Status layout = tensor::CheckSameLayout(expected.layout, parsed->specs);
   if (!layout.ok()) {

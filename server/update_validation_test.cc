@@ -10,8 +10,8 @@
 namespace fedge::server {
 namespace {
 
-using ::testing::HasSubstr;
 using tensor::ParameterSet;
+using ::testing::HasSubstr;
 
 UpdateExpectation Expect() {
   UpdateExpectation e;
@@ -32,7 +32,8 @@ v1::UpdateHeader Header(uint64_t round, uint64_t version, uint64_t size) {
 }
 
 TEST(UpdateValidationTest, MatchingHeaderPasses) {
-  EXPECT_TRUE(CheckUpdateHeader(Header(3, 2, Expect().size_bytes), Expect()).ok());
+  EXPECT_TRUE(
+      CheckUpdateHeader(Header(3, 2, Expect().size_bytes), Expect()).ok());
 }
 
 TEST(UpdateValidationTest, OtherRoundIsFailedPrecondition) {
@@ -70,8 +71,8 @@ TEST(UpdateValidationTest, WellFormedUpdateParses) {
 }
 
 TEST(UpdateValidationTest, WrongShapeNamesTensor) {
-  ParameterSet p = *ParameterSet::FromValues({{"w", {4}}, {"b", {2}}},
-                                             {1, 2, 3, 4, 5, 6});
+  ParameterSet p =
+      *ParameterSet::FromValues({{"w", {4}}, {"b", {2}}}, {1, 2, 3, 4, 5, 6});
   auto parsed = ParseUpdate(tensor::Serialize(p), Expect());
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(parsed.status().message()),
@@ -84,8 +85,7 @@ TEST(UpdateValidationTest, NaNIsRejectedWithPosition) {
       {1, 2, 3, 4, 5, std::numeric_limits<float>::quiet_NaN()});
   auto parsed = ParseUpdate(tensor::Serialize(p), Expect());
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(parsed.status().message(),
-            "update contains NaN at element 1 of b");
+  EXPECT_EQ(parsed.status().message(), "update contains NaN at element 1 of b");
 }
 
 TEST(UpdateValidationTest, InfIsRejected) {

@@ -45,7 +45,8 @@ void UploadReactor::OnReadDone(bool ok) {
 
 absl::Status UploadReactor::HandleChunk() {
   bytes_received_ += chunk_.data().size();
-  metrics_->bytes_received->Increment(static_cast<double>(chunk_.data().size()));
+  metrics_->bytes_received->Increment(
+      static_cast<double>(chunk_.data().size()));
   if (!header_.has_value()) {
     if (!chunk_.has_header()) {
       return absl::InvalidArgumentError(
@@ -78,11 +79,10 @@ absl::Status UploadReactor::Complete() {
       round_->Accept(peer_->id, *header_, delta, bytes_received_));
   response_->set_round(round_->number());
   response_->set_sha256(header_->sha256());
-  FEDGE_LOG(Info, "server") << "round " << round_->number()
-                            << ": accepted update from " << peer_->id << " ("
-                            << bytes_received_ << " bytes, "
-                            << header_->metrics().num_examples()
-                            << " examples)";
+  FEDGE_LOG(Info, "server")
+      << "round " << round_->number() << ": accepted update from " << peer_->id
+      << " (" << bytes_received_ << " bytes, "
+      << header_->metrics().num_examples() << " examples)";
   return absl::OkStatus();
 }
 

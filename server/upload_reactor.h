@@ -8,11 +8,11 @@
 // Any failure rejects the upload with a status saying which check failed,
 // is logged, and leaves the round's sum untouched.
 
-#include <memory>
-#include <optional>
-
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
+
+#include <memory>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "common/pki/identity.h"

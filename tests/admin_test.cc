@@ -45,9 +45,9 @@ TEST_F(AdminTest, DeviceCertificateIsRefused) {
                         "certificate of c1 has role device"));
   grpc::ClientContext stop_context;
   v1::StopRunResponse stopped;
-  EXPECT_EQ(stub->StopRun(&stop_context, v1::StopRunRequest(), &stopped)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub->StopRun(&stop_context, v1::StopRunRequest(), &stopped).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(server_->run_state().summary().state, "running");
 }
 
@@ -62,7 +62,8 @@ TEST_F(AdminTest, StatusClientsRevokeAndStop) {
   v1::RunStatus status;
   for (int i = 0; i < 200; ++i) {
     grpc::ClientContext context;
-    ASSERT_TRUE(stub->GetStatus(&context, v1::GetStatusRequest(), &status).ok());
+    ASSERT_TRUE(
+        stub->GetStatus(&context, v1::GetStatusRequest(), &status).ok());
     if (status.connected_clients() == 2) break;
     absl::SleepFor(absl::Milliseconds(50));
   }
@@ -102,11 +103,13 @@ TEST_F(AdminTest, StatusClientsRevokeAndStop) {
     EXPECT_FALSE(response.clients(1).connected());
   }
   // A new connection of the revoked device fails the handshake.
-  auto device = v1::Federation::NewStub(DeviceChannel(pki_, "c2", server_->port()));
+  auto device =
+      v1::Federation::NewStub(DeviceChannel(pki_, "c2", server_->port()));
   grpc::ClientContext join_context;
   v1::JoinResponse joined;
-  EXPECT_EQ(device->Join(&join_context, v1::JoinRequest(), &joined).error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(
+      device->Join(&join_context, v1::JoinRequest(), &joined).error_code(),
+      grpc::StatusCode::UNAVAILABLE);
 
   {
     grpc::ClientContext context;
@@ -121,8 +124,7 @@ TEST_F(AdminTest, StatusClientsRevokeAndStop) {
   auto rounds = server_->store().ListRounds();
   ASSERT_EQ(rounds->size(), 1u);
   EXPECT_EQ((*rounds)[0].status, "abandoned");
-  EXPECT_EQ((*rounds)[0].reason,
-            "run stopped (stopped by admin: maintenance)");
+  EXPECT_EQ((*rounds)[0].reason, "run stopped (stopped by admin: maintenance)");
 }
 
 }  // namespace

@@ -149,9 +149,8 @@ TEST(FederationTest, ForeignRevokedAndCertificatelessClientsAreRefused) {
   grpc::ChannelArguments args;
   args.SetSslTargetNameOverride("localhost");
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  EXPECT_EQ(JoinWith(grpc::CreateCustomChannel(
-                         absl::StrCat("127.0.0.1:", port),
-                         grpc::SslCredentials(ssl), args))
+  EXPECT_EQ(JoinWith(grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
+                                               grpc::SslCredentials(ssl), args))
                 .code(),
             absl::StatusCode::kUnavailable);
 

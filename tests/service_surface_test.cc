@@ -3,11 +3,10 @@
 // loudly-labelled insecure demo mode.
 
 #include <arpa/inet.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <grpcpp/generic/generic_stub.h>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -68,8 +67,8 @@ TEST_F(ServiceSurfaceTest, HealthServiceReportsServing) {
   grpc::CompletionQueue cq;
   grpc::ClientContext context;
   // grpc.health.v1.HealthCheckRequest{service: ""} is the empty message.
-  auto call = stub.PrepareUnaryCall(
-      &context, "/grpc.health.v1.Health/Check", FromString(""), &cq);
+  auto call = stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check",
+                                    FromString(""), &cq);
   call->StartCall();
   grpc::ByteBuffer response;
   grpc::Status status;
@@ -85,8 +84,8 @@ TEST_F(ServiceSurfaceTest, ReflectionListsTheFedgeServices) {
   grpc::CompletionQueue cq;
   grpc::ClientContext context;
   auto call = stub.PrepareCall(
-      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-      &cq);
+      &context,
+      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   call->StartCall(Tag(1));
   ASSERT_TRUE(Await(cq, 1));
   // ServerReflectionRequest{list_services: ""}: field 7, length 0.
@@ -131,8 +130,7 @@ TEST_F(ServiceSurfaceTest, MetricsEndpointServesPrometheusText) {
   std::string response = HttpGet(server_->metrics_port(), "/metrics");
   EXPECT_THAT(response, HasSubstr("HTTP/1.1 200"));
   EXPECT_THAT(response, HasSubstr("text/plain; version=0.0.4"));
-  EXPECT_THAT(response,
-              HasSubstr("# TYPE fedge_server_rounds_total counter"));
+  EXPECT_THAT(response, HasSubstr("# TYPE fedge_server_rounds_total counter"));
   EXPECT_THAT(response, HasSubstr("fedge_server_connected_clients 0"));
   EXPECT_THAT(HttpGet(server_->metrics_port(), "/healthz"),
               HasSubstr("\r\n\r\nok\n"));

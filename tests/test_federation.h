@@ -5,14 +5,14 @@
 // for a real server on 127.0.0.1:0 with mutual TLS, edge clients in threads,
 // and small slices of the real Fashion-MNIST data.
 
+#include <grpcpp/grpcpp.h>
+
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/synchronization/mutex.h"
 #include "client/edge_client.h"
@@ -99,7 +99,8 @@ class ClientThread {
 
 // The example-weighted mean of `states`, computed in double precision.
 std::vector<double> WeightedMean(
-    const std::vector<std::pair<const tensor::ParameterSet*, uint64_t>>& states);
+    const std::vector<std::pair<const tensor::ParameterSet*, uint64_t>>&
+        states);
 
 // Largest |a[i] - b[i]|.
 double MaxAbsDiff(absl::Span<const float> a, const std::vector<double>& b);

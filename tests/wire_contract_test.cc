@@ -3,11 +3,11 @@
 // every message is listed here with the reason it is safe; a new field fails
 // this test until someone reviews it and adds it with its reason.
 
+#include <google/protobuf/descriptor.h>
+
 #include <map>
 #include <set>
 #include <string>
-
-#include <google/protobuf/descriptor.h>
 
 #include "fedge/v1/admin.pb.h"
 #include "fedge/v1/federation.pb.h"
@@ -26,11 +26,11 @@ using google::protobuf::FileDescriptor;
 // against the global model.
 const std::set<std::string>& AllowedBytesFields() {
   static const auto* fields = new std::set<std::string>{
-      "fedge.v1.ModelRef.sha256",                    // digest
+      "fedge.v1.ModelRef.sha256",                     // digest
       "fedge.v1.ModelDescriptor.torchscript_sha256",  // digest
-      "fedge.v1.ModelChunk.data",          // global model, server to client
-      "fedge.v1.UpdateHeader.sha256",      // digest
-      "fedge.v1.UpdateChunk.data",         // model-shaped delta, checked
+      "fedge.v1.ModelChunk.data",              // global model, server to client
+      "fedge.v1.UpdateHeader.sha256",          // digest
+      "fedge.v1.UpdateChunk.data",             // model-shaped delta, checked
       "fedge.v1.UploadUpdateResponse.sha256",  // digest
   };
   return *fields;
@@ -60,10 +60,9 @@ void CollectFields(const Descriptor* message, std::set<std::string>* all,
 
 std::vector<const Descriptor*> AllMessages() {
   std::vector<const Descriptor*> out;
-  for (const FileDescriptor* file :
-       {v1::JoinRequest::descriptor()->file(),
-        v1::RunStatus::descriptor()->file(),
-        v1::TensorSpec::descriptor()->file()}) {
+  for (const FileDescriptor* file : {v1::JoinRequest::descriptor()->file(),
+                                     v1::RunStatus::descriptor()->file(),
+                                     v1::TensorSpec::descriptor()->file()}) {
     for (int i = 0; i < file->message_type_count(); ++i) {
       out.push_back(file->message_type(i));
     }
@@ -140,9 +139,8 @@ TEST(WireContractTest, ClientToServerFieldsAreExactlyTheReviewedOnes) {
   std::set<const Descriptor*> seen;
   for (const Descriptor* request :
        {v1::JoinRequest::descriptor(), v1::StreamTasksRequest::descriptor(),
-        v1::DownloadModelRequest::descriptor(),
-        v1::UpdateChunk::descriptor(), v1::EvaluationReport::descriptor(),
-        v1::LeaveRequest::descriptor()}) {
+        v1::DownloadModelRequest::descriptor(), v1::UpdateChunk::descriptor(),
+        v1::EvaluationReport::descriptor(), v1::LeaveRequest::descriptor()}) {
     CollectFields(request, &sent, &seen);
   }
   // CollectFields stays in fedge.v1; the one foreign type is Timestamp.

@@ -44,16 +44,16 @@ void ReadCohort(MapReader cohort, CohortConfig* c) {
                                             c->max_clients,
                                             "); a round could never complete"));
   }
-  const bool available_ok = cohort.Optional(
-      "available_clients", &c->available_clients);
+  const bool available_ok =
+      cohort.Optional("available_clients", &c->available_clients);
   if (available_ok && min_ok && c->available_clients != 0 &&
       c->available_clients < c->min_clients) {
-    cohort.Fail("available_clients",
-                absl::StrCat(c->available_clients, " is less than ",
-                             cohort.KeyPath("min_clients"), " (",
-                             c->min_clients,
-                             "); a round must start with at least as many "
-                             "clients as it needs to complete"));
+    cohort.Fail(
+        "available_clients",
+        absl::StrCat(c->available_clients, " is less than ",
+                     cohort.KeyPath("min_clients"), " (", c->min_clients,
+                     "); a round must start with at least as many "
+                     "clients as it needs to complete"));
   }
 }
 

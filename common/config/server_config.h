@@ -18,10 +18,10 @@
 namespace fedge::config {
 
 struct TlsFiles {
-  std::string ca_cert;      // the federation CA (trust anchor for clients)
-  std::string cert;         // this server's certificate
-  std::string key;          // its private key (must be mode 0600)
-  std::string crl;          // revocation list written by `fedge pki revoke`
+  std::string ca_cert;  // the federation CA (trust anchor for clients)
+  std::string cert;     // this server's certificate
+  std::string key;      // its private key (must be mode 0600)
+  std::string crl;      // revocation list written by `fedge pki revoke`
 };
 
 struct CohortConfig {
@@ -77,7 +77,7 @@ struct ServerConfig {
   // Where the config was read from (for messages).
   std::string source_path;
 
-  std::string run_id;        // default: derived from the start time
+  std::string run_id;  // default: derived from the start time
   std::string run_dir = "runs/server";
   std::string purpose_id = "fedge-training";
   // Regions clients may join from (empty: any).

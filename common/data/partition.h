@@ -27,8 +27,8 @@ std::string PartitionSchemeName(PartitionScheme scheme);
 
 struct PartitionSpec {
   PartitionScheme scheme = PartitionScheme::kIid;
-  size_t count = 1;     // number of clients
-  double alpha = 0.5;   // Dirichlet concentration (kDirichlet only)
+  size_t count = 1;    // number of clients
+  double alpha = 0.5;  // Dirichlet concentration (kDirichlet only)
   uint64_t seed = 0;
   // kDirichlet resamples until every client has at least this many examples
   // (an error if that is impossible: count × min_size > examples).

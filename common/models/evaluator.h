@@ -29,9 +29,9 @@ class Evaluator {
 
   // Loads `state` (layout must match the model) and evaluates it on all of
   // `data` in batches of `batch_size`, in inference mode.
-  virtual absl::StatusOr<EvalMetrics> Evaluate(const tensor::ParameterSet& state,
-                                               const data::Dataset& data,
-                                               int64_t batch_size) = 0;
+  virtual absl::StatusOr<EvalMetrics> Evaluate(
+      const tensor::ParameterSet& state, const data::Dataset& data,
+      int64_t batch_size) = 0;
 };
 
 }  // namespace fedge::models

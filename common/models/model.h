@@ -5,12 +5,12 @@
 // Only code that trains or evaluates includes this header; everything else
 // sees models as tensor::ParameterSet.
 
+#include <torch/torch.h>
+
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "absl/status/statusor.h"
 #include "common/models/model_spec.h"

@@ -22,9 +22,9 @@
 namespace fedge::net {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // without the query string
-  std::string query;   // after '?', undecoded
+  std::string method;                          // "GET", "POST", ...
+  std::string path;                            // without the query string
+  std::string query;                           // after '?', undecoded
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
 };

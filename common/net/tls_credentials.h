@@ -5,13 +5,13 @@
 // client certificate chaining to the federation CA and refuse revoked ones
 // during the handshake; clients verify the server against the same CA.
 
-#include <memory>
-#include <string>
-
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/channel_arguments.h>
+
+#include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "common/pki/identity.h"

@@ -43,9 +43,8 @@ absl::Status ChunkAssembler::Add(uint64_t offset, absl::string_view data) {
         "gaps or repeats"));
   }
   if (data_.size() + data.size() > declared_total_) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("stream carries more than its declared ", declared_total_,
-                     " bytes"));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "stream carries more than its declared ", declared_total_, " bytes"));
   }
   data_.append(data.data(), data.size());
   hasher_.Update(data);

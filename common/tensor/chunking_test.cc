@@ -72,7 +72,8 @@ TEST(ChunkingTest, TruncatedStreamIsRejected) {
   ASSERT_TRUE(assembler.Add(0, blob.substr(0, 60)).ok());
   auto out = assembler.Finish(Digest(blob));
   EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(out.status().message()), HasSubstr("60 of its declared 100"));
+  EXPECT_THAT(std::string(out.status().message()),
+              HasSubstr("60 of its declared 100"));
 }
 
 TEST(ChunkingTest, WrongDigestIsDataLoss) {

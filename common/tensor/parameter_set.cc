@@ -17,9 +17,8 @@ absl::StatusOr<std::vector<size_t>> Offsets(
     int64_t n = 1;
     for (int64_t d : spec.shape) {
       if (d < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("tensor ", spec.DebugString(),
-                         " has a negative dimension"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "tensor ", spec.DebugString(), " has a negative dimension"));
       }
       if (d > 0 && n > ParameterSet::kMaxElements / d) {
         return absl::InvalidArgumentError(
@@ -101,9 +100,9 @@ absl::Status CheckSameLayout(const std::vector<TensorSpec>& expected,
     }
   }
   if (expected.size() != got.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("update has ", got.size(), " tensors, the model has ",
-                     expected.size()));
+    return absl::InvalidArgumentError(absl::StrCat("update has ", got.size(),
+                                                   " tensors, the model has ",
+                                                   expected.size()));
   }
   return absl::OkStatus();
 }

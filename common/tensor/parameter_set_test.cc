@@ -10,8 +10,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 TEST(ParameterSetTest, EntriesAreViewsIntoOneVector) {
-  auto params = ParameterSet::FromValues(
-      {{"w", {2, 2}}, {"b", {2}}, {"s", {}}}, {1, 2, 3, 4, 5, 6, 7});
+  auto params = ParameterSet::FromValues({{"w", {2, 2}}, {"b", {2}}, {"s", {}}},
+                                         {1, 2, 3, 4, 5, 6, 7});
   ASSERT_TRUE(params.ok()) << params.status();
   EXPECT_EQ(params->num_elements(), 7u);
   EXPECT_THAT(params->tensor(0), ElementsAre(1, 2, 3, 4));

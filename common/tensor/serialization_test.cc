@@ -12,10 +12,10 @@ namespace {
 using ::testing::HasSubstr;
 
 ParameterSet Example() {
-  std::vector<float> values = {0.5f, -1.25f, 3e-38f, 7.0f, -0.0f,
-                               std::numeric_limits<float>::max()};
-  return *ParameterSet::FromValues({{"conv.weight", {1, 2, 2}}, {"conv.bias", {2}}},
-                                   values);
+  std::vector<float> values = {0.5f, -1.25f, 3e-38f,
+                               7.0f, -0.0f,  std::numeric_limits<float>::max()};
+  return *ParameterSet::FromValues(
+      {{"conv.weight", {1, 2, 2}}, {"conv.bias", {2}}}, values);
 }
 
 TEST(SerializationTest, RoundTripIsBitExact) {
@@ -27,7 +27,8 @@ TEST(SerializationTest, RoundTripIsBitExact) {
   EXPECT_EQ(back->specs(), params.specs());
   ASSERT_EQ(back->num_elements(), params.num_elements());
   for (size_t i = 0; i < params.num_elements(); ++i) {
-    EXPECT_EQ(std::signbit(back->values()[i]), std::signbit(params.values()[i]));
+    EXPECT_EQ(std::signbit(back->values()[i]),
+              std::signbit(params.values()[i]));
     EXPECT_EQ(back->values()[i], params.values()[i]);
   }
 }

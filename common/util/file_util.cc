@@ -15,10 +15,10 @@ namespace {
 
 absl::Status ErrnoStatus(int err, absl::string_view what,
                          absl::string_view path) {
-  std::string message =
-      absl::StrCat(what, " ", path, ": ", std::strerror(err));
+  std::string message = absl::StrCat(what, " ", path, ": ", std::strerror(err));
   if (err == ENOENT) return absl::NotFoundError(message);
-  if (err == EACCES || err == EPERM) return absl::PermissionDeniedError(message);
+  if (err == EACCES || err == EPERM)
+    return absl::PermissionDeniedError(message);
   return absl::InternalError(message);
 }
 

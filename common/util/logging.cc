@@ -66,10 +66,11 @@ bool ParseLogLevel(absl::string_view text, LogLevel* level) {
 void LogLine(LogLevel level, absl::string_view component,
              absl::string_view message) {
   if (level < MinLogLevel()) return;
-  std::string line = absl::StrCat(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      " ", std::string(1, LevelLetter(level)), " ", component, ": ", message,
-      "\n");
+  std::string line =
+      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                                    absl::UTCTimeZone()),
+                   " ", std::string(1, LevelLetter(level)), " ", component,
+                   ": ", message, "\n");
   // One write(2) keeps lines from different threads whole.
   ssize_t unused = ::write(STDERR_FILENO, line.data(), line.size());
   (void)unused;

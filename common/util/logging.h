@@ -44,9 +44,9 @@ class LogMessage {
 
 }  // namespace fedge::util
 
-#define FEDGE_LOG(level, component)                                        \
-  if (::fedge::util::LogLevel::k##level < ::fedge::util::MinLogLevel()) {  \
-  } else                                                                   \
+#define FEDGE_LOG(level, component)                                         \
+  if (::fedge::util::LogLevel::k##level < ::fedge::util::MinLogLevel()) {   \
+  } else                                                                    \
     ::fedge::util::LogMessage(::fedge::util::LogLevel::k##level, component) \
         .stream()
 

@@ -6,8 +6,8 @@
 namespace fedge::server {
 namespace {
 
-using ::testing::ElementsAre;
 using tensor::ParameterSet;
+using ::testing::ElementsAre;
 
 ParameterSet Make(std::vector<float> v) {
   const auto n = static_cast<int64_t>(v.size());
@@ -52,7 +52,8 @@ TEST(FedAvgTest, WrongLayoutLeavesSumUnchanged) {
 
 TEST(FedAvgTest, ZeroWeightIsRejected) {
   FedAvgAccumulator acc({{"w", {1}}});
-  EXPECT_EQ(acc.Add(Make({1}).view(), 0).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(acc.Add(Make({1}).view(), 0).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(FedAvgTest, ApplyWithoutUpdatesFails) {
