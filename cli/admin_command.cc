@@ -10,15 +10,19 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "cli/command.h"
+#include "cli/command_support.h"
 #include "cli/flags.h"
 #include "common/crypto/sha256.h"
 #include "common/net/grpc_status.h"
+#include "common/net/proto_time.h"
 #include "common/net/tls_credentials.h"
 #include "common/pki/authority.h"
 #include "fedge/v1/admin.grpc.pb.h"
 
 namespace fedge::cli {
 namespace {
+
+constexpr char kCommand[] = "fedge admin";
 
 constexpr char kUsage[] =
     "usage: fedge admin <command> --server HOST:PORT --pki DIR [flags]\n"
@@ -48,15 +52,9 @@ const std::vector<FlagDef>& Flags() {
   return *flags;
 }
 
-int Fail(const absl::Status& status, int code) {
-  std::cerr << "fedge admin: " << status.message() << "\n";
-  return code;
-}
-
 std::string FormatTime(const google::protobuf::Timestamp& t) {
   if (t.seconds() == 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
-                          absl::FromUnixSeconds(t.seconds()),
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", net::FromProtoTimestamp(t),
                           absl::UTCTimeZone());
 }
 
@@ -72,9 +70,9 @@ int RunAdmin(const Args& all_args) {
   std::string name = "fedge admin " + command;
   if (command != "status" && command != "clients" && command != "stop" &&
       command != "revoke") {
-    std::cerr << "fedge admin: unknown command '" << command << "'\n\n"
-              << kUsage << FlagsUsage(Flags());
-    return kExitUsage;
+    return UsageError(
+        absl::StrCat(kCommand, ": unknown command '", command, "'"),
+        absl::StrCat(kUsage, FlagsUsage(Flags())));
   }
   auto flags = ParseFlags(Flags(), args, name);
   if (!flags.ok()) {
@@ -87,20 +85,19 @@ int RunAdmin(const Args& all_args) {
   }
   for (const char* required : {"server", "pki"}) {
     if (absl::Status s = RequireFlag(*flags, required, name); !s.ok()) {
-      return Fail(s, kExitUsage);
+      return Fail(kCommand, s, kExitUsage);
     }
   }
   if (command == "revoke") {
     if (absl::Status s = RequireFlag(*flags, "id", name); !s.ok()) {
-      return Fail(s, kExitUsage);
+      return Fail(kCommand, s, kExitUsage);
     }
   }
   int timeout_seconds = 10;
   if (flags->Has("timeout") &&
       (!absl::SimpleAtoi(flags->Get("timeout"), &timeout_seconds) ||
        timeout_seconds <= 0)) {
-    return Fail(absl::InvalidArgumentError("--timeout must be a positive "
-                                           "number of seconds"),
+    return Fail(kCommand, "--timeout must be a positive number of seconds",
                 kExitUsage);
   }
 
@@ -108,7 +105,7 @@ int RunAdmin(const Args& all_args) {
   auto creds = net::MakeClientCredentials({paths.ca_cert(), paths.admin_cert(),
                                            paths.admin_key(),
                                            flags->Get("server-name")});
-  if (!creds.ok()) return Fail(creds.status(), kExitFailure);
+  if (!creds.ok()) return Fail(kCommand, creds.status(), kExitFailure);
   auto channel = grpc::CreateCustomChannel(flags->Get("server"),
                                            creds->credentials, creds->args);
   auto stub = v1::Admin::NewStub(channel);
@@ -120,7 +117,7 @@ int RunAdmin(const Args& all_args) {
     v1::RunStatus status;
     absl::Status s = net::FromGrpcStatus(
         stub->GetStatus(&context, v1::GetStatusRequest(), &status));
-    if (!s.ok()) return Fail(s, kExitFailure);
+    if (!s.ok()) return Fail(kCommand, s, kExitFailure);
     std::cout << absl::StrFormat(
         "run:        %s (%s)\n"
         "round:      %d of %d%s\n"
@@ -141,7 +138,7 @@ int RunAdmin(const Args& all_args) {
     v1::ListClientsResponse response;
     absl::Status s = net::FromGrpcStatus(
         stub->ListClients(&context, v1::ListClientsRequest(), &response));
-    if (!s.ok()) return Fail(s, kExitFailure);
+    if (!s.ok()) return Fail(kCommand, s, kExitFailure);
     std::cout << absl::StrFormat("%-24s %-14s %-10s %-8s %-7s %s\n", "CLIENT",
                                  "REGION", "STATE", "CONSENT", "ROUNDS",
                                  "LAST SEEN");
@@ -160,7 +157,7 @@ int RunAdmin(const Args& all_args) {
     v1::StopRunResponse response;
     absl::Status s =
         net::FromGrpcStatus(stub->StopRun(&context, request, &response));
-    if (!s.ok()) return Fail(s, kExitFailure);
+    if (!s.ok()) return Fail(kCommand, s, kExitFailure);
     std::cout << "stop requested; the server ends the run after the current "
                  "stage\n";
   } else {
@@ -170,7 +167,7 @@ int RunAdmin(const Args& all_args) {
     v1::RevokeClientResponse response;
     absl::Status s =
         net::FromGrpcStatus(stub->RevokeClient(&context, request, &response));
-    if (!s.ok()) return Fail(s, kExitFailure);
+    if (!s.ok()) return Fail(kCommand, s, kExitFailure);
     std::cout << "client " << request.client_id() << " revoked"
               << (response.was_connected() ? " and disconnected" : "")
               << "; to refuse it on every server, also run `fedge pki revoke "

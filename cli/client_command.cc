@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
+#include "cli/command_support.h"
 #include "cli/flags.h"
 #include "cli/signal_watcher.h"
 #include "client/edge_client.h"
@@ -18,6 +19,8 @@
 
 namespace fedge::cli {
 namespace {
+
+constexpr char kCommand[] = "fedge client";
 
 constexpr char kUsage[] =
     "usage: fedge client --config FILE [flags]\n"
@@ -44,11 +47,6 @@ const std::vector<FlagDef>& Flags() {
       {"help", "", "show this help"},
   };
   return *flags;
-}
-
-int Fail(const absl::Status& status, int code) {
-  std::cerr << "fedge client: " << status.message() << "\n";
-  return code;
 }
 
 absl::StatusOr<client::EdgeClientOptions> Options(
@@ -86,60 +84,36 @@ int RunClient(const Args& all_args) {
   Args args = all_args;
   bool withdraw = !args.empty() && args[0] == "withdraw";
   if (withdraw) args.erase(args.begin());
-  auto flags = ParseFlags(Flags(), args, "fedge client");
-  if (!flags.ok()) {
-    std::cerr << flags.status().message() << "\n\n"
-              << kUsage << FlagsUsage(Flags());
-    return kExitUsage;
-  }
-  if (flags->Switch("help")) {
-    std::cout << kUsage << FlagsUsage(Flags());
-    return kExitOk;
-  }
-  if (!flags->positional().empty()) {
-    std::cerr << "fedge client: unexpected argument '" << flags->positional()[0]
-              << "'\n\n"
-              << kUsage << FlagsUsage(Flags());
-    return kExitUsage;
-  }
-  if (flags->Has("log-level")) {
-    util::LogLevel level;
-    if (!util::ParseLogLevel(flags->Get("log-level"), &level)) {
-      return Fail(absl::InvalidArgumentError(
-                      "--log-level must be debug, info, warning or error"),
-                  kExitUsage);
-    }
-    util::SetMinLogLevel(level);
-  }
-  if (absl::Status s = RequireFlag(*flags, "config", "fedge client"); !s.ok()) {
-    std::cerr << s.message() << "\n\n" << kUsage << FlagsUsage(Flags());
-    return kExitUsage;
-  }
+  int exit_code = kExitOk;
+  std::optional<ParsedFlags> flags = ParseConfigCommandFlags(
+      {kCommand, absl::StrCat(kUsage, FlagsUsage(Flags())), &Flags(),
+       /*reject_positional=*/true},
+      args, &exit_code);
+  if (!flags.has_value()) return exit_code;
   auto config = config::LoadClientConfig(flags->Get("config"));
-  if (!config.ok()) return Fail(config.status(), kExitUsage);
+  if (!config.ok()) return Fail(kCommand, config.status(), kExitUsage);
   if (flags->Has("server")) config->server_address = flags->Get("server");
   if (flags->Has("threads")) {
     if (!absl::SimpleAtoi(flags->Get("threads"), &config->threads)) {
-      return Fail(absl::InvalidArgumentError(
-                      "--threads must be a non-negative integer"),
+      return Fail(kCommand, "--threads must be a non-negative integer",
                   kExitUsage);
     }
   }
   auto options = Options(*config, *flags);
-  if (!options.ok()) return Fail(options.status(), kExitUsage);
+  if (!options.ok()) return Fail(kCommand, options.status(), kExitUsage);
 
   if (withdraw) {
     client::EdgeClient client(*options, nullptr, nullptr, nullptr);
     absl::Status status = client.Leave(
         flags->Get("reason", "consent withdrawn on the device"), true);
-    if (!status.ok()) return Fail(status, kExitFailure);
+    if (!status.ok()) return Fail(kCommand, status, kExitFailure);
     std::cout << "consent withdrawn; the server will refuse this device from "
                  "now on\n";
     return kExitOk;
   }
 
   auto dataset = data::LoadDataSource(config->data);
-  if (!dataset.ok()) return Fail(dataset.status(), kExitUsage);
+  if (!dataset.ok()) return Fail(kCommand, dataset.status(), kExitUsage);
   if (config->threads > 0) {
     models::SetTorchThreads(static_cast<int>(config->threads));
   }
@@ -177,7 +151,7 @@ int RunClient(const Args& all_args) {
       << "done: " << stats.rounds_trained << " rounds trained, "
       << stats.uploads_accepted << " updates accepted, " << stats.bytes_up
       << " bytes up, " << stats.bytes_down << " bytes down";
-  if (!status.ok()) return Fail(status, kExitFailure);
+  if (!status.ok()) return Fail(kCommand, status, kExitFailure);
   return kExitOk;
 }
 

@@ -10,11 +10,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
+#include "cli/command_support.h"
 #include "cli/flags.h"
 #include "common/pki/authority.h"
 
 namespace fedge::cli {
 namespace {
+
+constexpr char kCommand[] = "fedge pki";
 
 constexpr char kUsage[] =
     "usage: fedge pki <command> [flags]\n"
@@ -82,16 +85,13 @@ std::string Listing(
   return out;
 }
 
-int Fail(const absl::Status& status) {
-  std::cerr << "fedge pki: " << status.message() << "\n";
-  // A value the library rejects came from a flag: a usage error.
-  return status.code() == absl::StatusCode::kInvalidArgument ? kExitUsage
-                                                             : kExitFailure;
-}
-
-int UsageError(const std::string& message) {
-  std::cerr << "fedge pki: " << message << "\n";
-  return kExitUsage;
+// Reports an error of the PKI library. A value it rejects came from a flag:
+// a usage error.
+int LibraryFailure(const absl::Status& status) {
+  return Fail(kCommand, status,
+              status.code() == absl::StatusCode::kInvalidArgument
+                  ? kExitUsage
+                  : kExitFailure);
 }
 
 bool WantsHelp(const Args& args) {
@@ -120,19 +120,21 @@ bool Parse(const std::string& name, const std::vector<FlagDef>& defs,
   }
   absl::StatusOr<ParsedFlags> parsed = ParseFlags(defs, args, name);
   if (!parsed.ok()) {
-    *exit_code = UsageError(std::string(parsed.status().message()));
+    *exit_code = Fail(kCommand, parsed.status(), kExitUsage);
     return false;
   }
   if (!parsed->positional().empty()) {
-    *exit_code = UsageError(absl::StrCat(name, ": unexpected argument '",
-                                         parsed->positional().front(), "'"));
+    *exit_code = Fail(kCommand,
+                      absl::StrCat(name, ": unexpected argument '",
+                                   parsed->positional().front(), "'"),
+                      kExitUsage);
     return false;
   }
   for (const char* flag : {"dir", "id"}) {
     if (!Declared(defs, flag)) continue;
     absl::Status required = RequireFlag(*parsed, flag, name);
     if (!required.ok()) {
-      *exit_code = UsageError(std::string(required.message()));
+      *exit_code = Fail(kCommand, required, kExitUsage);
       return false;
     }
   }
@@ -146,9 +148,12 @@ bool ParseDays(const std::string& name, const ParsedFlags& flags, int* days,
   if (!flags.Has("days")) return true;
   const std::string text = flags.Get("days");
   if (!absl::SimpleAtoi(text, days) || *days < 1) {
-    *exit_code = UsageError(absl::StrCat(
-        name, ": --days must be a positive whole number of days, got '", text,
-        "'"));
+    *exit_code = Fail(kCommand,
+                      absl::StrCat(name,
+                                   ": --days must be a positive whole number "
+                                   "of days, got '",
+                                   text, "'"),
+                      kExitUsage);
     return false;
   }
   return true;
@@ -169,7 +174,7 @@ int RunInit(const Args& args) {
   options.force = flags.Switch("force");
   const std::string dir = flags.Get("dir");
   absl::Status status = pki::InitFederation(dir, options);
-  if (!status.ok()) return Fail(status);
+  if (!status.ok()) return LibraryFailure(status);
 
   pki::PkiPaths paths(dir);
   std::cout << "created federation '" << options.federation_name << "' in "
@@ -201,7 +206,7 @@ int RunIssueClient(const Args& args) {
   const std::string dir = flags.Get("dir");
   const std::string id = flags.Get("id");
   absl::Status status = pki::IssueClient(dir, id, days);
-  if (!status.ok()) return Fail(status);
+  if (!status.ok()) return LibraryFailure(status);
   pki::PkiPaths paths(dir);
   std::cout << "issued a certificate to device '" << id << "':\n"
             << Listing({{paths.client_cert(id), "certificate"},
@@ -219,7 +224,7 @@ int RunRevoke(const Args& args) {
   const std::string dir = flags.Get("dir");
   const std::string id = flags.Get("id");
   absl::Status status = pki::RevokeClient(dir, id);
-  if (!status.ok()) return Fail(status);
+  if (!status.ok()) return LibraryFailure(status);
   pki::PkiPaths paths(dir);
   std::cout << "revoked device '" << id << "':\n"
             << Listing(
@@ -245,10 +250,9 @@ int RunPki(const Args& args) {
   if (command == "init") return RunInit(rest);
   if (command == "issue-client") return RunIssueClient(rest);
   if (command == "revoke") return RunRevoke(rest);
-  std::cerr << "fedge pki: unknown command '" << command
-            << "' (expected init, issue-client or revoke)\n\n"
-            << kUsage;
-  return kExitUsage;
+  return UsageError(absl::StrCat(kCommand, ": unknown command '", command,
+                                 "' (expected init, issue-client or revoke)"),
+                    kUsage);
 }
 
 }  // namespace fedge::cli

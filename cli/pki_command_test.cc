@@ -1,14 +1,11 @@
-#include <stdlib.h>
 #include <sys/stat.h>
 
-#include <filesystem>
 #include <string>
-#include <system_error>
-#include <vector>
 
 #include "cli/command.h"
 #include "common/pki/authority.h"
 #include "common/pki/identity.h"
+#include "common/testing/temp_dir.h"
 #include "common/util/file_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -18,28 +15,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-// Directories made by MakeTempDir, removed when the test program ends.
-std::vector<std::string>* const made_dirs = new std::vector<std::string>();
-
-class RemoveTempDirs : public ::testing::Environment {
- public:
-  void TearDown() override {
-    for (const std::string& dir : *made_dirs) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-    }
-  }
-};
-::testing::Environment* const remove_temp_dirs =
-    ::testing::AddGlobalTestEnvironment(new RemoveTempDirs());
-
-std::string MakeTempDir() {
-  std::string pattern = util::JoinPath(::testing::TempDir(), "cli-pki-XXXXXX");
-  EXPECT_NE(mkdtemp(pattern.data()), nullptr);
-  made_dirs->push_back(pattern);
-  return pattern;
-}
 
 // Runs `fedge pki <args>` and captures what it prints.
 struct PkiRun {
@@ -57,7 +32,9 @@ struct PkiRun {
 
 class PkiCommandTest : public ::testing::Test {
  protected:
-  void SetUp() override { dir_ = util::JoinPath(MakeTempDir(), "pki"); }
+  void SetUp() override {
+    dir_ = util::JoinPath(fedge::testing::MakeTempDir("cli-pki"), "pki");
+  }
   pki::PkiPaths paths() const { return pki::PkiPaths(dir_); }
   std::string dir_;
 };

@@ -7,14 +7,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/command.h"
+#include "cli/command_support.h"
 #include "cli/flags.h"
 #include "cli/signal_watcher.h"
 #include "common/config/server_config.h"
-#include "common/util/logging.h"
 #include "server/federation_server.h"
 
 namespace fedge::cli {
 namespace {
+
+constexpr char kCommand[] = "fedge server";
 
 constexpr char kUsage[] =
     "usage: fedge server --config FILE [flags]\n"
@@ -48,39 +50,16 @@ const std::vector<FlagDef>& Flags() {
   return *flags;
 }
 
-int Fail(const absl::Status& status, int code) {
-  std::cerr << "fedge server: " << status.message() << "\n";
-  return code;
-}
-
 }  // namespace
 
 int RunServer(const Args& args) {
-  auto flags = ParseFlags(Flags(), args, "fedge server");
-  if (!flags.ok()) {
-    std::cerr << flags.status().message() << "\n\n"
-              << kUsage << FlagsUsage(Flags());
-    return kExitUsage;
-  }
-  if (flags->Switch("help")) {
-    std::cout << kUsage << FlagsUsage(Flags());
-    return kExitOk;
-  }
-  if (flags->Has("log-level")) {
-    util::LogLevel level;
-    if (!util::ParseLogLevel(flags->Get("log-level"), &level)) {
-      return Fail(absl::InvalidArgumentError(
-                      "--log-level must be debug, info, warning or error"),
-                  kExitUsage);
-    }
-    util::SetMinLogLevel(level);
-  }
-  if (absl::Status s = RequireFlag(*flags, "config", "fedge server"); !s.ok()) {
-    std::cerr << s.message() << "\n\n" << kUsage << FlagsUsage(Flags());
-    return kExitUsage;
-  }
+  int exit_code = kExitOk;
+  std::optional<ParsedFlags> flags = ParseConfigCommandFlags(
+      {kCommand, absl::StrCat(kUsage, FlagsUsage(Flags())), &Flags()}, args,
+      &exit_code);
+  if (!flags.has_value()) return exit_code;
   auto config = config::LoadServerConfig(flags->Get("config"));
-  if (!config.ok()) return Fail(config.status(), kExitUsage);
+  if (!config.ok()) return Fail(kCommand, config.status(), kExitUsage);
   if (flags->Has("run-dir")) config->run_dir = flags->Get("run-dir");
   if (flags->Has("listen")) config->listen_address = flags->Get("listen");
   if (flags->Has("metrics-listen")) {
@@ -89,9 +68,9 @@ int RunServer(const Args& args) {
   if (flags->Has("rounds")) {
     uint32_t rounds = 0;
     if (!absl::SimpleAtoi(flags->Get("rounds"), &rounds) || rounds == 0) {
-      return Fail(absl::InvalidArgumentError(
-                      absl::StrCat("--rounds must be a positive integer, got '",
-                                   flags->Get("rounds"), "'")),
+      return Fail(kCommand,
+                  absl::StrCat("--rounds must be a positive integer, got '",
+                               flags->Get("rounds"), "'"),
                   kExitUsage);
     }
     config->rounds = rounds;
@@ -114,7 +93,7 @@ int RunServer(const Args& args) {
   });
 
   auto server = server::FederationServer::Start(std::move(options));
-  if (!server.ok()) return Fail(server.status(), kExitFailure);
+  if (!server.ok()) return Fail(kCommand, server.status(), kExitFailure);
   {
     absl::MutexLock lock(&mu);
     running = server->get();
@@ -128,7 +107,7 @@ int RunServer(const Args& args) {
     running = nullptr;
   }
   (*server)->Shutdown();
-  if (!result.ok()) return Fail(result, kExitFailure);
+  if (!result.ok()) return Fail(kCommand, result, kExitFailure);
   if (summary.state == "stopped") {
     std::cout << "server stopped before the run finished; start it again "
                  "with the same config and run directory to resume\n";

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/crypto/sha256.h"
 #include "common/net/grpc_status.h"
+#include "common/net/proto_time.h"
 #include "common/tensor/chunking.h"
 #include "common/tensor/serialization.h"
 #include "common/util/file_util.h"
@@ -23,16 +24,6 @@ constexpr char kInsecureClientIdMetadata[] = "fedge-client-id";
 constexpr uint64_t kMaxModelBytes = uint64_t{4} << 30;
 constexpr char kCachedModelFile[] = "global_model.fedge";
 constexpr char kCachedModelMeta[] = "global_model.version";
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  int64_t ns = absl::ToUnixNanos(t);
-  out->set_seconds(ns / 1000000000);
-  out->set_nanos(static_cast<int32_t>(ns % 1000000000));
-}
-
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 // Errors after which retrying cannot help: the server refused this client.
 bool IsPermanent(const absl::Status& status) {
@@ -196,8 +187,8 @@ absl::Status EdgeClient::Session() {
   join.set_region(options_.region);
   join.mutable_consent()->set_purpose_id(options_.consent.purpose_id);
   join.mutable_consent()->set_consent_version(options_.consent.version);
-  SetTimestamp(options_.consent.given_at,
-               join.mutable_consent()->mutable_given_at());
+  net::ToProtoTimestamp(options_.consent.given_at,
+                        join.mutable_consent()->mutable_given_at());
   v1::Capabilities* caps = join.mutable_capabilities();
   caps->set_runtime_version(FEDGE_VERSION_STRING);
   caps->set_cpu_cores(std::thread::hardware_concurrency());
@@ -433,7 +424,8 @@ absl::Status EdgeClient::Upload(Connection& conn, const v1::TrainTask& task,
                                 const TrainResult& result) {
   const absl::Time start = absl::Now();
   grpc::ClientContext context;
-  conn.Prepare(&context, FromProto(task.deadline()) + absl::Seconds(30));
+  conn.Prepare(&context,
+               net::FromProtoTimestamp(task.deadline()) + absl::Seconds(30));
   v1::UploadUpdateResponse response;
   auto writer = conn.stub().UploadUpdate(&context, &response);
   std::string digest = crypto::DigestBytes(crypto::Sha256(blob));

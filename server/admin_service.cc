@@ -1,28 +1,13 @@
 #include "server/admin_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/net/grpc_status.h"
+#include "common/net/proto_time.h"
 #include "common/pki/identity.h"
 #include "common/util/logging.h"
 #include "common/util/status_macros.h"
+#include "server/unary.h"
 
 namespace fedge::server {
-namespace {
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  int64_t ns = absl::ToUnixNanos(t);
-  out->set_seconds(ns / 1000000000);
-  out->set_nanos(static_cast<int32_t>(ns % 1000000000));
-}
-
-grpc::ServerUnaryReactor* FinishUnary(grpc::CallbackServerContext* context,
-                                      const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(net::ToGrpcStatus(status));
-  return reactor;
-}
-
-}  // namespace
 
 AdminService::AdminService(std::string run_id,
                            const Authenticator* authenticator, Store* store,
@@ -55,7 +40,7 @@ grpc::ServerUnaryReactor* AdminService::GetStatus(
     *response->mutable_global_model() = model->Ref();
   response->set_last_accuracy(s.last_accuracy);
   response->set_last_loss(s.last_loss);
-  SetTimestamp(s.started_at, response->mutable_started_at());
+  net::ToProtoTimestamp(s.started_at, response->mutable_started_at());
   return FinishUnary(context, absl::OkStatus());
 }
 
@@ -80,7 +65,7 @@ absl::Status AdminService::DoListClients(v1::ListClientsResponse* response) {
     info->set_rounds_completed(c.rounds_completed);
     info->set_revoked(c.revoked_at.has_value());
     info->set_withdrawn(c.withdrawn_at.has_value());
-    SetTimestamp(c.last_joined, info->mutable_last_seen());
+    net::ToProtoTimestamp(c.last_joined, info->mutable_last_seen());
   }
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/models/initial_state.h"
+#include "common/net/proto_time.h"
 #include "common/util/file_util.h"
 #include "common/util/logging.h"
 #include "common/util/status_macros.h"
@@ -16,12 +17,6 @@ namespace {
 // Waits in slices so observers can show live progress; the slices only
 // refresh the display, the wait itself ends as soon as its condition holds.
 constexpr absl::Duration kProgressSlice = absl::Seconds(1);
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  int64_t ns = absl::ToUnixNanos(t);
-  out->set_seconds(ns / 1000000000);
-  out->set_nanos(static_cast<int32_t>(ns % 1000000000));
-}
 
 double Seconds(absl::Time from, absl::Time to) {
   return absl::ToDoubleSeconds(to - from);
@@ -178,7 +173,7 @@ v1::TrainTask Coordinator::MakeTrainTask(uint64_t round,
   tc->set_weight_decay(static_cast<float>(config_.training.weight_decay));
   tc->set_max_examples(config_.training.max_examples);
   tc->set_seed(config_.seed * 1000003 + round);
-  SetTimestamp(deadline, task.mutable_deadline());
+  net::ToProtoTimestamp(deadline, task.mutable_deadline());
   return task;
 }
 
@@ -435,7 +430,7 @@ void Coordinator::Evaluate(Round& round, const GlobalModel& model,
     et->set_round(number);
     *et->mutable_model() = model.Ref();
     et->set_batch_size(ev.batch_size);
-    SetTimestamp(deadline, et->mutable_deadline());
+    net::ToProtoTimestamp(deadline, et->mutable_deadline());
     size_t sent = 0;
     for (const std::string& id : evaluators) {
       auto session = deps_.sessions->Find(id);

@@ -5,26 +5,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/net/grpc_status.h"
+#include "common/net/proto_time.h"
 #include "common/util/logging.h"
 #include "common/util/status_macros.h"
 #include "server/stream_reactors.h"
+#include "server/unary.h"
 #include "server/upload_reactor.h"
 
 namespace fedge::server {
-namespace {
-
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
-grpc::ServerUnaryReactor* FinishUnary(grpc::CallbackServerContext* context,
-                                      const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(net::ToGrpcStatus(status));
-  return reactor;
-}
-
-}  // namespace
 
 FederationService::FederationService(FederationServiceOptions options,
                                      const Authenticator* authenticator,
@@ -92,7 +80,8 @@ absl::Status FederationService::DoJoin(grpc::CallbackServerContext* context,
   record.region = request.region();
   record.consent_purpose = request.consent().purpose_id();
   record.consent_version = request.consent().consent_version();
-  record.consent_given_at = FromProto(request.consent().given_at());
+  record.consent_given_at =
+      net::FromProtoTimestamp(request.consent().given_at());
   record.last_joined = now;
   FEDGE_RETURN_IF_ERROR(store_->RecordJoin(record));
 

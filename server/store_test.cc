@@ -1,7 +1,6 @@
 #include "server/store.h"
 
-#include <cstdlib>
-
+#include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -11,10 +10,7 @@ namespace {
 using ::testing::HasSubstr;
 
 std::string TempDb() {
-  std::string tmpl = ::testing::TempDir() + "fedge_store_XXXXXX";
-  char* dir = ::mkdtemp(tmpl.data());
-  EXPECT_NE(dir, nullptr);
-  return tmpl + "/state.db";
+  return fedge::testing::MakeTempDir("fedge_store") + "/state.db";
 }
 
 ClientRecord Join(const std::string& id, absl::Time when) {

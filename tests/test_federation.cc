@@ -1,7 +1,6 @@
 #include "tests/test_federation.h"
 
 #include <cmath>
-#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "common/data/idx_reader.h"
@@ -12,13 +11,6 @@
 #include "server/global_model.h"
 
 namespace fedge::testing {
-
-std::string MakeTempDir(const std::string& prefix) {
-  std::string tmpl = ::testing::TempDir() + prefix + "_XXXXXX";
-  char* dir = ::mkdtemp(tmpl.data());
-  EXPECT_NE(dir, nullptr);
-  return tmpl;
-}
 
 TestPki MakePki(const std::vector<std::string>& device_ids) {
   TestPki pki{MakeTempDir("fedge_pki")};

@@ -21,14 +21,12 @@
 #include "common/data/dataset.h"
 #include "common/pki/authority.h"
 #include "common/tensor/parameter_set.h"
+#include "common/testing/temp_dir.h"
 #include "fedge/v1/admin.grpc.pb.h"
 #include "fedge/v1/federation.grpc.pb.h"
 #include "server/federation_server.h"
 
 namespace fedge::testing {
-
-// A new empty directory under the test temp dir.
-std::string MakeTempDir(const std::string& prefix);
 
 // A federation PKI with the given device ids issued.
 struct TestPki {

@@ -4,16 +4,14 @@
 // Test-only helpers: build IDX files byte by byte and write them raw or
 // gzip-compressed under the test's temporary directory.
 
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdint>
-#include <filesystem>
 #include <fstream>
 #include <string>
-#include <system_error>
 #include <vector>
 
+#include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace fedge::data::testing {
@@ -51,20 +49,8 @@ inline std::string IdxLabels(uint32_t count,
 // tests run in parallel processes (ctest -j) never share a file. Removed
 // when the process exits.
 inline const std::string& TestDir() {
-  struct Dir {
-    Dir()
-        : path(::testing::TempDir() + "/fedge_data_test_" +
-               std::to_string(::getpid())) {
-      std::filesystem::create_directories(path);
-    }
-    ~Dir() {
-      std::error_code ignored;
-      std::filesystem::remove_all(path, ignored);
-    }
-    std::string path;
-  };
-  static const Dir dir;
-  return dir.path;
+  static const std::string dir = fedge::testing::MakeTempDir("fedge_data_test");
+  return dir;
 }
 
 // Writes `bytes` to `name` under TestDir(); returns the path.

@@ -67,6 +67,18 @@ class RevocationVerifier final : public ExternalCertificateVerifier {
   pki::RevocationList* const revocations_;
 };
 
+// The federation CA and this end's certificate and key, read and checked
+// (pki::ReadCertificatePem, pki::ReadKeyPair) and handed to gRPC.
+absl::StatusOr<std::shared_ptr<StaticDataCertificateProvider>> LoadCertificates(
+    const std::string& ca_cert, const std::string& cert,
+    const std::string& key) {
+  FEDGE_ASSIGN_OR_RETURN(std::string ca_pem, pki::ReadCertificatePem(ca_cert));
+  FEDGE_ASSIGN_OR_RETURN(pki::PemKeyPair pair, pki::ReadKeyPair(cert, key));
+  return std::make_shared<StaticDataCertificateProvider>(
+      ca_pem, std::vector<IdentityKeyCertPair>{
+                  {std::move(pair.key_pem), std::move(pair.cert_pem)}});
+}
+
 }  // namespace
 
 // gRPC 1.51's TLS options have no way to pin the protocol version: the
@@ -76,13 +88,9 @@ class RevocationVerifier final : public ExternalCertificateVerifier {
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const ServerTlsFiles& files, pki::RevocationList* revocations) {
-  FEDGE_ASSIGN_OR_RETURN(std::string ca_pem,
-                         pki::ReadCertificatePem(files.ca_cert));
-  FEDGE_ASSIGN_OR_RETURN(pki::PemKeyPair pair,
-                         pki::ReadKeyPair(files.cert, files.key));
-  auto provider = std::make_shared<StaticDataCertificateProvider>(
-      ca_pem, std::vector<IdentityKeyCertPair>{
-                  {std::move(pair.key_pem), std::move(pair.cert_pem)}});
+  FEDGE_ASSIGN_OR_RETURN(
+      std::shared_ptr<StaticDataCertificateProvider> provider,
+      LoadCertificates(files.ca_cert, files.cert, files.key));
   grpc::experimental::TlsServerCredentialsOptions options(provider);
   options.watch_root_certs();
   options.watch_identity_key_cert_pairs();
@@ -100,13 +108,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
 
 absl::StatusOr<ClientCredentials> MakeClientCredentials(
     const ClientTlsFiles& files) {
-  FEDGE_ASSIGN_OR_RETURN(std::string ca_pem,
-                         pki::ReadCertificatePem(files.ca_cert));
-  FEDGE_ASSIGN_OR_RETURN(pki::PemKeyPair pair,
-                         pki::ReadKeyPair(files.cert, files.key));
-  auto provider = std::make_shared<StaticDataCertificateProvider>(
-      ca_pem, std::vector<IdentityKeyCertPair>{
-                  {std::move(pair.key_pem), std::move(pair.cert_pem)}});
+  FEDGE_ASSIGN_OR_RETURN(
+      std::shared_ptr<StaticDataCertificateProvider> provider,
+      LoadCertificates(files.ca_cert, files.cert, files.key));
   grpc::experimental::TlsChannelCredentialsOptions options;
   options.set_certificate_provider(provider);
   options.watch_root_certs();

@@ -5,20 +5,17 @@
 #include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <atomic>
-#include <filesystem>
 #include <memory>
 #include <string>
-#include <system_error>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/pki/authority.h"
 #include "common/pki/revocation.h"
+#include "common/testing/temp_dir.h"
 #include "common/util/file_util.h"
 #include "fedge/v1/federation.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -28,28 +25,6 @@ namespace fedge::net {
 namespace {
 
 using ::testing::HasSubstr;
-
-// Directories made by MakeTempDir, removed when the test program ends.
-std::vector<std::string>* const made_dirs = new std::vector<std::string>();
-
-class RemoveTempDirs : public ::testing::Environment {
- public:
-  void TearDown() override {
-    for (const std::string& dir : *made_dirs) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-    }
-  }
-};
-::testing::Environment* const remove_temp_dirs =
-    ::testing::AddGlobalTestEnvironment(new RemoveTempDirs());
-
-std::string MakeTempDir() {
-  std::string pattern = util::JoinPath(::testing::TempDir(), "tls-XXXXXX");
-  EXPECT_NE(mkdtemp(pattern.data()), nullptr);
-  made_dirs->push_back(pattern);
-  return pattern;
-}
 
 // Join answers with the identity the server took from the certificate and
 // remembers it, so a test can see the role too.
@@ -84,7 +59,7 @@ class IdentityEchoService final : public v1::Federation::Service {
 class TlsCredentialsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = MakeTempDir();
+    dir_ = fedge::testing::MakeTempDir("tls");
     ASSERT_TRUE(pki::InitFederation(dir_, pki::InitOptions()).ok());
     ASSERT_TRUE(pki::IssueClient(dir_, "dev1").ok());
     ASSERT_TRUE(pki::IssueClient(dir_, "dev2").ok());
@@ -188,7 +163,7 @@ TEST_F(TlsCredentialsTest, ServerNameNotInTheSansIsRefused) {
 }
 
 TEST_F(TlsCredentialsTest, ClientOfAnotherFederationIsRefused) {
-  std::string other = MakeTempDir();
+  std::string other = fedge::testing::MakeTempDir("tls");
   pki::InitOptions options;
   options.federation_name = "other";
   ASSERT_TRUE(pki::InitFederation(other, options).ok());
@@ -295,7 +270,7 @@ TEST_F(TlsCredentialsTest, InsecureConnectionHasNoPeerIdentity) {
 }
 
 TEST(TlsCredentialsFilesTest, ExposedKeyFileIsRefusedWithItsName) {
-  std::string dir = MakeTempDir();
+  std::string dir = fedge::testing::MakeTempDir("tls");
   ASSERT_TRUE(pki::InitFederation(dir, pki::InitOptions()).ok());
   pki::PkiPaths paths(dir);
   ASSERT_EQ(::chmod(paths.server_key().c_str(), 0644), 0);

@@ -7,20 +7,18 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <ctime>
-#include <filesystem>
 #include <memory>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/pki/identity.h"
+#include "common/testing/temp_dir.h"
 #include "common/util/file_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -43,28 +41,6 @@ struct KeyFree {
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using CrlPtr = std::unique_ptr<X509_CRL, CrlFree>;
 using KeyPtr = std::unique_ptr<EVP_PKEY, KeyFree>;
-
-// Directories made by MakeTempDir, removed when the test program ends.
-std::vector<std::string>* const made_dirs = new std::vector<std::string>();
-
-class RemoveTempDirs : public ::testing::Environment {
- public:
-  void TearDown() override {
-    for (const std::string& dir : *made_dirs) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-    }
-  }
-};
-::testing::Environment* const remove_temp_dirs =
-    ::testing::AddGlobalTestEnvironment(new RemoveTempDirs());
-
-std::string MakeTempDir() {
-  std::string pattern = util::JoinPath(::testing::TempDir(), "pki-XXXXXX");
-  EXPECT_NE(mkdtemp(pattern.data()), nullptr);
-  made_dirs->push_back(pattern);
-  return pattern;
-}
 
 std::string Slurp(const std::string& path) {
   absl::StatusOr<std::string> data = util::ReadFile(path);
@@ -187,7 +163,7 @@ long SecondsFromNow(const ASN1_TIME* t) {
 class AuthorityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = MakeTempDir();
+    dir_ = fedge::testing::MakeTempDir("pki");
     InitOptions options;
     options.federation_name = "test";
     options.server_names = {"localhost", "127.0.0.1", "::1", "agg.example.org"};
@@ -343,7 +319,7 @@ TEST_F(AuthorityTest, InitAgainIsAlreadyExistsUnlessForced) {
 }
 
 TEST(AuthorityInitTest, RejectsInvalidOptionsNamingTheValue) {
-  std::string dir = MakeTempDir();
+  std::string dir = fedge::testing::MakeTempDir("pki");
   InitOptions bad_name;
   bad_name.server_names = {"localhost", "bad name"};
   absl::Status status = InitFederation(dir, bad_name);

@@ -13,19 +13,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto/sha256.h"
+#include "common/pki/openssl_util.h"
 
 namespace fedge::pki {
 namespace {
-
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct X509Free {
-  void operator()(X509* cert) const { X509_free(cert); }
-};
-struct BnFree {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
 
 // The UTF-8 value of the first `nid` entry of `name`, or "" if absent.
 std::string NameEntry(const X509_NAME* name, int nid) {
@@ -64,11 +55,9 @@ absl::StatusOr<Role> ParseRole(absl::string_view name) {
 }
 
 absl::StatusOr<PeerIdentity> IdentityFromPem(absl::string_view cert_pem) {
-  std::unique_ptr<BIO, BioFree> bio(
-      BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
+  BIOPtr bio = ReadBio(cert_pem);
   if (bio == nullptr) return absl::InternalError("BIO_new_mem_buf failed");
-  std::unique_ptr<X509, X509Free> cert(
-      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (cert == nullptr) {
     return absl::InvalidArgumentError(
         "not a PEM certificate (expected -----BEGIN CERTIFICATE-----)");
@@ -90,7 +79,7 @@ absl::StatusOr<PeerIdentity> IdentityFromPem(absl::string_view cert_pem) {
   }
   identity.role = *parsed_role;
 
-  std::unique_ptr<BIGNUM, BnFree> serial(
+  BIGNUMPtr serial(
       ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert.get()), nullptr));
   if (serial == nullptr) {
     return absl::InvalidArgumentError("certificate serial number is invalid");

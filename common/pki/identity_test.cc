@@ -5,15 +5,12 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <string>
-#include <system_error>
-#include <vector>
 
 #include "common/crypto/sha256.h"
 #include "common/pki/authority.h"
+#include "common/testing/temp_dir.h"
 #include "common/util/file_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -22,28 +19,6 @@ namespace fedge::pki {
 namespace {
 
 using ::testing::HasSubstr;
-
-// Directories made by MakeTempDir, removed when the test program ends.
-std::vector<std::string>* const made_dirs = new std::vector<std::string>();
-
-class RemoveTempDirs : public ::testing::Environment {
- public:
-  void TearDown() override {
-    for (const std::string& dir : *made_dirs) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-    }
-  }
-};
-::testing::Environment* const remove_temp_dirs =
-    ::testing::AddGlobalTestEnvironment(new RemoveTempDirs());
-
-std::string MakeTempDir() {
-  std::string pattern = util::JoinPath(::testing::TempDir(), "identity-XXXXXX");
-  EXPECT_NE(mkdtemp(pattern.data()), nullptr);
-  made_dirs->push_back(pattern);
-  return pattern;
-}
 
 TEST(RoleTest, NamesRoundTrip) {
   for (Role role : {Role::kServer, Role::kAdmin, Role::kDevice}) {
@@ -86,7 +61,7 @@ TEST(NormalizeSerialHexTest, LowerCaseWithoutLeadingZeros) {
 class IdentityFromPemTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = MakeTempDir();
+    dir_ = fedge::testing::MakeTempDir("identity");
     ASSERT_TRUE(InitFederation(dir_, InitOptions()).ok());
     ASSERT_TRUE(IssueClient(dir_, "edge-7").ok());
   }

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/pki/identity.h"
+#include "common/pki/openssl_util.h"
 #include "common/util/file_util.h"
 #include "common/util/logging.h"
 #include "common/util/status_macros.h"
@@ -21,28 +22,9 @@
 namespace fedge::pki {
 namespace {
 
-struct BioFree {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct X509Free {
-  void operator()(X509* p) const { X509_free(p); }
-};
-struct CrlFree {
-  void operator()(X509_CRL* p) const { X509_CRL_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-
-std::unique_ptr<BIO, BioFree> ReadBio(const std::string& data) {
-  return std::unique_ptr<BIO, BioFree>(
-      BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
-}
-
-std::unique_ptr<X509, X509Free> ParseCa(const std::string& pem) {
-  auto bio = ReadBio(pem);
-  return std::unique_ptr<X509, X509Free>(
-      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+X509Ptr ParseCa(const std::string& pem) {
+  BIOPtr bio = ReadBio(pem);
+  return X509Ptr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
 }
 
 struct FileStat {
@@ -94,14 +76,13 @@ absl::Status RevocationList::ReloadLocked() {
   FEDGE_ASSIGN_OR_RETURN(FileStat stat, StatFile(crl_path_));
   FEDGE_ASSIGN_OR_RETURN(std::string pem, util::ReadFile(crl_path_));
   auto bio = ReadBio(pem);
-  std::unique_ptr<X509_CRL, CrlFree> crl(
-      PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
+  X509_CRLPtr crl(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
   if (crl == nullptr) {
     ERR_clear_error();
     return absl::InvalidArgumentError(absl::StrCat(
         crl_path_, " is not a PEM CRL (expected -----BEGIN X509 CRL-----)"));
   }
-  std::unique_ptr<X509, X509Free> ca = ParseCa(ca_pem_);
+  X509Ptr ca = ParseCa(ca_pem_);
   if (ca == nullptr) return absl::InternalError("CA certificate unreadable");
   // Whoever can write the file must not be able to drop entries: only a CRL
   // that names our CA as issuer and carries its signature is accepted.
@@ -132,7 +113,7 @@ absl::Status RevocationList::ReloadLocked() {
   const STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
   for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
     const X509_REVOKED* entry = sk_X509_REVOKED_value(revoked, i);
-    std::unique_ptr<BIGNUM, BnFree> bn(
+    BIGNUMPtr bn(
         ASN1_INTEGER_to_BN(X509_REVOKED_get0_serialNumber(entry), nullptr));
     char* hex = bn == nullptr ? nullptr : BN_bn2hex(bn.get());
     if (hex == nullptr) {

@@ -1,15 +1,11 @@
 #include "common/pki/revocation.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <string>
-#include <system_error>
-#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "common/pki/authority.h"
 #include "common/pki/identity.h"
+#include "common/testing/temp_dir.h"
 #include "common/util/file_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -19,33 +15,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Directories made by MakeTempDir, removed when the test program ends.
-std::vector<std::string>* const made_dirs = new std::vector<std::string>();
-
-class RemoveTempDirs : public ::testing::Environment {
- public:
-  void TearDown() override {
-    for (const std::string& dir : *made_dirs) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-    }
-  }
-};
-::testing::Environment* const remove_temp_dirs =
-    ::testing::AddGlobalTestEnvironment(new RemoveTempDirs());
-
-std::string MakeTempDir() {
-  std::string pattern =
-      util::JoinPath(::testing::TempDir(), "revocation-XXXXXX");
-  EXPECT_NE(mkdtemp(pattern.data()), nullptr);
-  made_dirs->push_back(pattern);
-  return pattern;
-}
-
 class RevocationListTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = MakeTempDir();
+    dir_ = fedge::testing::MakeTempDir("revocation");
     ASSERT_TRUE(InitFederation(dir_, InitOptions()).ok());
     ASSERT_TRUE(IssueClient(dir_, "dev1").ok());
     ASSERT_TRUE(IssueClient(dir_, "dev2").ok());
@@ -64,7 +37,7 @@ class RevocationListTest : public ::testing::Test {
 
   // A second, unrelated federation.
   std::string OtherFederation() {
-    std::string other = MakeTempDir();
+    std::string other = fedge::testing::MakeTempDir("revocation");
     InitOptions options;
     options.federation_name = "other";
     EXPECT_TRUE(InitFederation(other, options).ok());
@@ -137,7 +110,7 @@ TEST_F(RevocationListTest, RevokeIdRevokesEveryCertificateOfThatId) {
 }
 
 TEST(RevocationListLoadTest, EmptyPathMeansNoCrlFile) {
-  std::string dir = MakeTempDir();
+  std::string dir = fedge::testing::MakeTempDir("revocation");
   ASSERT_TRUE(InitFederation(dir, InitOptions()).ok());
   absl::StatusOr<std::unique_ptr<RevocationList>> list =
       RevocationList::Load("", PkiPaths(dir).ca_cert());
@@ -148,7 +121,7 @@ TEST(RevocationListLoadTest, EmptyPathMeansNoCrlFile) {
 }
 
 TEST(RevocationListLoadTest, MissingFilesAreNamed) {
-  std::string dir = MakeTempDir();
+  std::string dir = fedge::testing::MakeTempDir("revocation");
   ASSERT_TRUE(InitFederation(dir, InitOptions()).ok());
   absl::StatusOr<std::unique_ptr<RevocationList>> list =
       RevocationList::Load(dir + "/nope.pem", PkiPaths(dir).ca_cert());

@@ -1,25 +1,16 @@
 #include "common/util/file_util.h"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdlib>
-
+#include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace fedge::util {
 namespace {
 
-std::string TempDir() {
-  std::string tmpl = ::testing::TempDir() + "fedge_file_util_XXXXXX";
-  char* dir = ::mkdtemp(tmpl.data());
-  EXPECT_NE(dir, nullptr);
-  return tmpl;
-}
-
 TEST(FileUtilTest, WriteAtomicallyThenReadBackWithExactMode) {
-  std::string dir = TempDir();
+  std::string dir = fedge::testing::MakeTempDir("fedge_file_util");
   std::string path = JoinPath(dir, "key.pem");
   ASSERT_TRUE(WriteFileAtomically(path, "secret", 0600).ok());
   auto data = ReadFile(path);
@@ -32,7 +23,7 @@ TEST(FileUtilTest, WriteAtomicallyThenReadBackWithExactMode) {
 }
 
 TEST(FileUtilTest, ReplaceKeepsOnlyNewContent) {
-  std::string dir = TempDir();
+  std::string dir = fedge::testing::MakeTempDir("fedge_file_util");
   std::string path = JoinPath(dir, "f");
   ASSERT_TRUE(WriteFileAtomically(path, "a much longer first version").ok());
   ASSERT_TRUE(WriteFileAtomically(path, "v2").ok());
@@ -47,7 +38,7 @@ TEST(FileUtilTest, ReadMissingFileIsNotFound) {
 }
 
 TEST(FileUtilTest, GroupReadableKeyIsRefusedWithChmodAdvice) {
-  std::string dir = TempDir();
+  std::string dir = fedge::testing::MakeTempDir("fedge_file_util");
   std::string path = JoinPath(dir, "key.pem");
   ASSERT_TRUE(WriteFileAtomically(path, "k", 0644).ok());
   absl::Status status = CheckPrivateFile(path);
@@ -57,7 +48,7 @@ TEST(FileUtilTest, GroupReadableKeyIsRefusedWithChmodAdvice) {
 }
 
 TEST(FileUtilTest, MakeDirectoriesCreatesParents) {
-  std::string dir = TempDir();
+  std::string dir = fedge::testing::MakeTempDir("fedge_file_util");
   std::string deep = JoinPath(dir, "a/b/c");
   ASSERT_TRUE(MakeDirectories(deep).ok());
   struct stat st;

@@ -74,6 +74,16 @@ void AppendQuoted(absl::string_view value, std::string* out) {
   out->push_back('"');
 }
 
+// Appends `value` in decimal. For a double, std::to_chars without a
+// precision gives the shortest text that parses back to exactly `value`; its
+// forms ("0.1", "1e-300", "-0") are all valid JSON numbers.
+template <typename Number>
+void AppendNumber(Number value, std::string* out) {
+  char buffer[32];  // enough for any int64, uint64 or shortest double
+  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  out->append(buffer, result.ptr);
+}
+
 }  // namespace
 
 void JsonWriter::BeforeValue() {
@@ -81,45 +91,36 @@ void JsonWriter::BeforeValue() {
     after_key_ = false;
     return;
   }
-  if (!has_element_.empty()) {
-    if (has_element_.back()) out_.push_back(',');
-    has_element_.back() = true;
-  }
+  StartElement();
 }
 
-JsonWriter& JsonWriter::BeginObject() {
+void JsonWriter::StartElement() {
+  if (has_element_.empty()) return;
+  if (has_element_.back()) out_.push_back(',');
+  has_element_.back() = true;
+}
+
+JsonWriter& JsonWriter::Open(char bracket) {
   BeforeValue();
-  out_.push_back('{');
+  out_.push_back(bracket);
   has_element_.push_back(false);
   return *this;
 }
 
-JsonWriter& JsonWriter::EndObject() {
-  out_.push_back('}');
+JsonWriter& JsonWriter::Close(char bracket) {
+  out_.push_back(bracket);
   if (!has_element_.empty()) has_element_.pop_back();
   after_key_ = false;
   return *this;
 }
 
-JsonWriter& JsonWriter::BeginArray() {
-  BeforeValue();
-  out_.push_back('[');
-  has_element_.push_back(false);
-  return *this;
-}
-
-JsonWriter& JsonWriter::EndArray() {
-  out_.push_back(']');
-  if (!has_element_.empty()) has_element_.pop_back();
-  after_key_ = false;
-  return *this;
-}
+JsonWriter& JsonWriter::BeginObject() { return Open('{'); }
+JsonWriter& JsonWriter::EndObject() { return Close('}'); }
+JsonWriter& JsonWriter::BeginArray() { return Open('['); }
+JsonWriter& JsonWriter::EndArray() { return Close(']'); }
 
 JsonWriter& JsonWriter::Key(absl::string_view key) {
-  if (!has_element_.empty()) {
-    if (has_element_.back()) out_.push_back(',');
-    has_element_.back() = true;
-  }
+  StartElement();
   AppendQuoted(key, &out_);
   out_.push_back(':');
   after_key_ = true;
@@ -134,29 +135,20 @@ JsonWriter& JsonWriter::String(absl::string_view value) {
 
 JsonWriter& JsonWriter::Int(int64_t value) {
   BeforeValue();
-  char buffer[24];
-  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  out_.append(buffer, result.ptr);
+  AppendNumber(value, &out_);
   return *this;
 }
 
 JsonWriter& JsonWriter::Uint(uint64_t value) {
   BeforeValue();
-  char buffer[24];
-  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  out_.append(buffer, result.ptr);
+  AppendNumber(value, &out_);
   return *this;
 }
 
 JsonWriter& JsonWriter::Double(double value) {
   if (!std::isfinite(value)) return Null();
   BeforeValue();
-  // std::to_chars without a precision gives the shortest text that parses
-  // back to exactly `value`; its forms ("0.1", "1e-300", "-0") are all
-  // valid JSON numbers.
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  out_.append(buffer, result.ptr);
+  AppendNumber(value, &out_);
   return *this;
 }
 

@@ -33,7 +33,14 @@ class JsonWriter {
   const std::string& str() const { return out_; }
 
  private:
+  // Before a value: nothing after a key, else a separating comma if the
+  // open container already holds an element.
   void BeforeValue();
+  // Before an array element or an object key: the separating comma if
+  // needed; marks the open container as non-empty.
+  void StartElement();
+  JsonWriter& Open(char bracket);
+  JsonWriter& Close(char bracket);
   std::string out_;
   // Per open container: whether it already holds an element.
   std::vector<bool> has_element_;
