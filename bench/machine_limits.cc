@@ -8,6 +8,8 @@
 #include <cstring>
 #include <vector>
 
+#include "common/crypto/prg.h"
+#include "common/crypto/secret_bytes.h"
 #include "common/crypto/sha256.h"
 
 namespace fedge::bench {
@@ -67,6 +69,37 @@ double AesGcmBytesPerSecond(size_t bytes, int repeats) {
     EVP_EncryptFinal_ex(ctx, out.data() + len, &len);
     EVP_CIPHER_CTX_free(ctx);
   });
+}
+
+double AesCtrBytesPerSecond(size_t bytes, int repeats) {
+  std::vector<unsigned char> in(bytes, 7), out(bytes + 16);
+  unsigned char key[32] = {1}, iv[16] = {2};
+  return MedianRate(bytes, repeats, [&] {
+    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+    int len = 0;
+    EVP_EncryptInit_ex(ctx, EVP_aes_256_ctr(), nullptr, key, iv);
+    EVP_EncryptUpdate(ctx, out.data(), &len, in.data(),
+                      static_cast<int>(bytes));
+    EVP_CIPHER_CTX_free(ctx);
+  });
+}
+
+double PrgBytesPerSecond(size_t bytes, int repeats) {
+  std::vector<uint8_t> out(bytes, 0);
+  std::vector<double> rates;
+  for (int i = 0; i < repeats; ++i) {
+    auto prg = crypto::AesCtrPrg::Create(
+        crypto::SecretBytes::Random(crypto::kPrgSeedBytes));
+    if (!prg.ok()) return 0;
+    auto start = std::chrono::steady_clock::now();
+    (*prg)->Generate(out.data(), bytes);
+    asm volatile("" : : "r"(out.data()) : "memory");
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    rates.push_back(static_cast<double>(bytes) / seconds);
+  }
+  return Median(rates);
 }
 
 }  // namespace fedge::bench

@@ -15,6 +15,12 @@ double MemcpyBytesPerSecond(size_t bytes = 64 << 20, int repeats = 5);
 double Sha256BytesPerSecond(size_t bytes = 64 << 20, int repeats = 5);
 // AES-256-GCM encryption (what TLS 1.3 spends most of its time on).
 double AesGcmBytesPerSecond(size_t bytes = 64 << 20, int repeats = 5);
+// AES-256-CTR encryption through OpenSSL's EVP API in one call, the raw
+// cipher under the masking PRG.
+double AesCtrBytesPerSecond(size_t bytes = 64 << 20, int repeats = 5);
+// The secure aggregation masking PRG: crypto::AesCtrPrg::Generate writing
+// `bytes` of keystream in one call (a fresh 256-bit seed each repeat).
+double PrgBytesPerSecond(size_t bytes = 64 << 20, int repeats = 5);
 
 // Median of `values` (copied, not modified) and the p-th percentile
 // (nearest rank, p in [0, 100]).

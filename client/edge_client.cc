@@ -1,8 +1,5 @@
 #include "client/edge_client.h"
 
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-
 #include <thread>
 
 #include "absl/hash/hash.h"
@@ -19,7 +16,6 @@
 namespace fedge::client {
 namespace {
 
-constexpr char kInsecureClientIdMetadata[] = "fedge-client-id";
 // A downloaded model may not exceed this (4 GiB), whatever the server claims.
 constexpr uint64_t kMaxModelBytes = uint64_t{4} << 30;
 constexpr char kCachedModelFile[] = "global_model.fedge";
@@ -39,40 +35,6 @@ bool IsPermanent(const absl::Status& status) {
 }
 
 }  // namespace
-
-// One channel to the server and its stub. A fresh channel per session makes
-// a reconnect a real new connection (and TLS handshake).
-class EdgeClient::Connection {
- public:
-  Connection(std::shared_ptr<grpc::Channel> channel, std::string insecure_id,
-             absl::Duration timeout)
-      : channel_(std::move(channel)),
-        stub_(v1::Federation::NewStub(channel_)),
-        insecure_id_(std::move(insecure_id)),
-        timeout_(timeout) {}
-
-  v1::Federation::Stub& stub() { return *stub_; }
-
-  // Adds identity metadata (insecure mode) and, if `with_deadline`, the RPC
-  // timeout or `deadline`.
-  void Prepare(grpc::ClientContext* context,
-               std::optional<absl::Time> deadline = std::nullopt,
-               bool with_deadline = true) const {
-    if (!insecure_id_.empty()) {
-      context->AddMetadata(kInsecureClientIdMetadata, insecure_id_);
-    }
-    if (with_deadline) {
-      absl::Time d = deadline.value_or(absl::Now() + timeout_);
-      context->set_deadline(absl::ToChronoTime(d));
-    }
-  }
-
- private:
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Federation::Stub> stub_;
-  std::string insecure_id_;
-  absl::Duration timeout_;
-};
 
 EdgeClient::EdgeClient(EdgeClientOptions options,
                        TrainerFactory trainer_factory,
@@ -118,28 +80,10 @@ void EdgeClient::LoadCachedModel() {
   model_ = std::make_shared<const tensor::ParameterSet>(std::move(*state));
 }
 
-absl::StatusOr<std::unique_ptr<EdgeClient::Connection>> EdgeClient::Connect() {
-  grpc::ChannelArguments args;
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
-  if (options_.tls.has_value()) {
-    FEDGE_ASSIGN_OR_RETURN(net::ClientCredentials creds,
-                           net::MakeClientCredentials(*options_.tls));
-    credentials = creds.credentials;
-    args = creds.args;
-  } else {
-    credentials = grpc::InsecureChannelCredentials();
-  }
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  args.SetMaxReceiveMessageSize(4 << 20);
-  // Each session gets its own connection (no sharing with older channels).
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  auto channel =
-      grpc::CreateCustomChannel(options_.server_address, credentials, args);
-  return std::make_unique<Connection>(
-      std::move(channel), options_.tls ? "" : options_.insecure_client_id,
-      options_.rpc_timeout);
+absl::StatusOr<std::unique_ptr<ServerConnection>> EdgeClient::Connect() {
+  return ServerConnection::Open(options_.server_address, options_.tls,
+                                options_.insecure_client_id,
+                                options_.rpc_timeout);
 }
 
 absl::Status EdgeClient::Run() {
@@ -181,7 +125,7 @@ absl::Status EdgeClient::Run() {
 }
 
 absl::Status EdgeClient::Session() {
-  FEDGE_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connect());
+  FEDGE_ASSIGN_OR_RETURN(std::unique_ptr<ServerConnection> conn, Connect());
 
   v1::JoinRequest join;
   join.set_region(options_.region);
@@ -299,15 +243,39 @@ absl::Status EdgeClient::PrepareModel(const v1::ModelDescriptor& descriptor) {
   return absl::OkStatus();
 }
 
-absl::Status EdgeClient::HandleTask(Connection& conn, const v1::Task& task) {
+absl::Status EdgeClient::SecureStage(absl::Status status) {
+  if (status.ok()) return status;
+  // A failed check in a secure round (say, a neighbour's keys that do not
+  // verify) costs this client the round, not its place in the federation.
+  FEDGE_LOG(Warning, "client")
+      << "this client leaves the secure round in progress: " << status;
+  secure_.reset();
+  absl::MutexLock lock(&mu_);
+  ++stats_.secure_rounds_abandoned;
+  return absl::OkStatus();
+}
+
+absl::Status EdgeClient::HandleTask(ServerConnection& conn,
+                                    const v1::Task& task) {
   absl::Status status;
-  if (task.has_train()) {
+  if (task.has_train() && task.train().has_secagg()) {
+    status = SecureStage(StartSecureRound(conn, task.train()));
+  } else if (task.has_train()) {
     status = Train(conn, task.train());
+  } else if (task.has_secagg_share_keys()) {
+    status = SecureStage(ShareSecureKeys(conn, task.secagg_share_keys()));
+  } else if (task.has_secagg_masked_input()) {
+    status = SecureStage(UploadMaskedInput(conn, task.secagg_masked_input()));
+  } else if (task.has_secagg_unmask()) {
+    status = SecureStage(RevealSecureShares(conn, task.secagg_unmask()));
   } else if (task.has_evaluate()) {
     status = Evaluate(conn, task.evaluate());
   } else if (task.has_cancel()) {
     FEDGE_LOG(Info, "client") << "round " << task.cancel().round()
                               << " cancelled: " << task.cancel().reason();
+    if (secure_ != nullptr && secure_->round() == task.cancel().round()) {
+      secure_.reset();
+    }
   } else {
     FEDGE_LOG(Warning, "client") << "ignoring a task of a kind this client "
                                     "does not know; upgrade fedge";
@@ -319,7 +287,7 @@ absl::Status EdgeClient::HandleTask(Connection& conn, const v1::Task& task) {
 }
 
 absl::StatusOr<std::shared_ptr<const tensor::ParameterSet>>
-EdgeClient::EnsureModel(Connection& conn, const v1::ModelRef& ref) {
+EdgeClient::EnsureModel(ServerConnection& conn, const v1::ModelRef& ref) {
   if (model_ != nullptr && model_version_ == ref.version() &&
       model_sha256_ == ref.sha256()) {
     return model_;
@@ -387,7 +355,8 @@ EdgeClient::EnsureModel(Connection& conn, const v1::ModelRef& ref) {
   return model_;
 }
 
-absl::Status EdgeClient::Train(Connection& conn, const v1::TrainTask& task) {
+absl::StatusOr<EdgeClient::TrainedDelta> EdgeClient::TrainDelta(
+    ServerConnection& conn, const v1::TrainTask& task) {
   FEDGE_ASSIGN_OR_RETURN(std::shared_ptr<const tensor::ParameterSet> global,
                          EnsureModel(conn, task.model()));
   TrainOptions options;
@@ -404,24 +373,34 @@ absl::Status EdgeClient::Train(Connection& conn, const v1::TrainTask& task) {
   if (!result.trained.SameLayout(*global)) {
     return absl::InternalError("the trainer changed the model's layout");
   }
-  // The upload is the weight delta, never the data.
-  tensor::ParameterSet delta = std::move(result.trained);
-  absl::Span<float> d = delta.mutable_values();
+  // What leaves the device is derived from the weight delta, never the data.
+  TrainedDelta out;
+  out.delta = std::move(result.trained);
+  absl::Span<float> d = out.delta.mutable_values();
   absl::Span<const float> g = global->values();
   for (size_t i = 0; i < d.size(); ++i) d[i] -= g[i];
+  out.result = std::move(result);
   {
     absl::MutexLock lock(&mu_);
     ++stats_.rounds_trained;
   }
   FEDGE_LOG(Info, "client")
-      << "round " << task.round() << ": trained on " << result.num_examples
-      << " examples in " << result.seconds << " s, loss " << result.loss;
-  return Upload(conn, task, tensor::Serialize(delta), result);
+      << "round " << task.round() << ": trained on " << out.result.num_examples
+      << " examples in " << out.result.seconds << " s, loss "
+      << out.result.loss;
+  return out;
 }
 
-absl::Status EdgeClient::Upload(Connection& conn, const v1::TrainTask& task,
+absl::Status EdgeClient::Train(ServerConnection& conn,
+                               const v1::TrainTask& task) {
+  FEDGE_ASSIGN_OR_RETURN(TrainedDelta trained, TrainDelta(conn, task));
+  return Upload(conn, task, tensor::Serialize(trained.delta), &trained.result);
+}
+
+absl::Status EdgeClient::Upload(ServerConnection& conn,
+                                const v1::TrainTask& task,
                                 const std::string& blob,
-                                const TrainResult& result) {
+                                const TrainResult* result) {
   const absl::Time start = absl::Now();
   grpc::ClientContext context;
   conn.Prepare(&context,
@@ -439,10 +418,16 @@ absl::Status EdgeClient::Upload(Connection& conn, const v1::TrainTask& task,
       h->set_model_version(task.model().version());
       h->set_total_size(blob.size());
       h->set_sha256(digest);
-      h->mutable_metrics()->set_loss(result.loss);
-      h->mutable_metrics()->set_accuracy(result.accuracy);
-      h->mutable_metrics()->set_num_examples(result.num_examples);
-      h->mutable_metrics()->set_train_seconds(result.seconds);
+      if (result != nullptr) {
+        h->mutable_metrics()->set_loss(result->loss);
+        h->mutable_metrics()->set_accuracy(result->accuracy);
+        h->mutable_metrics()->set_num_examples(result->num_examples);
+        h->mutable_metrics()->set_train_seconds(result->seconds);
+      } else {
+        // A masked input: the example count travels inside it, masked, and
+        // per-client metrics stay on the device.
+        h->set_masked(true);
+      }
       first = false;
     }
     chunk.set_offset(slice.offset);
@@ -472,7 +457,7 @@ absl::Status EdgeClient::Upload(Connection& conn, const v1::TrainTask& task,
   return absl::OkStatus();
 }
 
-absl::Status EdgeClient::Evaluate(Connection& conn,
+absl::Status EdgeClient::Evaluate(ServerConnection& conn,
                                   const v1::EvaluateTask& task) {
   if (evaluator_ == nullptr || eval_data_ == nullptr) {
     return absl::UnavailableError("this client has no evaluation data");
@@ -506,7 +491,7 @@ absl::Status EdgeClient::Evaluate(Connection& conn,
 
 absl::Status EdgeClient::Leave(const std::string& reason,
                                bool withdraw_consent) {
-  FEDGE_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connect());
+  FEDGE_ASSIGN_OR_RETURN(std::unique_ptr<ServerConnection> conn, Connect());
   v1::LeaveRequest request;
   request.set_reason(reason);
   request.set_withdraw_consent(withdraw_consent);

@@ -16,12 +16,14 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "client/server_connection.h"
 #include "client/trainer.h"
 #include "common/config/client_config.h"
 #include "common/data/dataset.h"
 #include "common/models/evaluator.h"
 #include "common/net/backoff.h"
 #include "common/net/tls_credentials.h"
+#include "common/secagg/client.h"
 #include "common/tensor/parameter_set.h"
 #include "common/util/clock.h"
 #include "fedge/v1/federation.grpc.pb.h"
@@ -59,6 +61,10 @@ struct EdgeClientOptions {
   // Called after each transfer (for benchmarks and diagnostics); may be
   // empty.
   std::function<void(const TransferEvent&)> on_transfer;
+  // Secure rounds: the 32-byte seed of a round's stochastic rounding. Empty:
+  // fresh from the CSPRNG. A simulator sets it to make runs reproducible;
+  // it only decides rounding, never a mask.
+  std::function<crypto::SecretBytes(uint64_t round)> rounding_seed;
 };
 
 using TrainerFactory = std::function<absl::StatusOr<std::unique_ptr<Trainer>>(
@@ -77,6 +83,8 @@ struct EdgeClientStats {
   uint64_t models_downloaded = 0;
   uint64_t bytes_up = 0;
   uint64_t bytes_down = 0;
+  // Secure rounds this client gave up (a check failed).
+  uint64_t secure_rounds_abandoned = 0;
 };
 
 class EdgeClient {
@@ -103,17 +111,40 @@ class EdgeClient {
   EdgeClientStats stats() const;
 
  private:
-  class Connection;
   absl::Status Session();
-  absl::Status HandleTask(Connection& conn, const v1::Task& task);
-  absl::Status Train(Connection& conn, const v1::TrainTask& task);
-  absl::Status Evaluate(Connection& conn, const v1::EvaluateTask& task);
+  absl::Status HandleTask(ServerConnection& conn, const v1::Task& task);
+  struct TrainedDelta {
+    tensor::ParameterSet delta;  // trained − global
+    TrainResult result;
+  };
+  // Downloads the model if needed and trains on the local data.
+  absl::StatusOr<TrainedDelta> TrainDelta(ServerConnection& conn,
+                                          const v1::TrainTask& task);
+  // Plaintext rounds: train, then upload the float32 delta.
+  absl::Status Train(ServerConnection& conn, const v1::TrainTask& task);
+
+  // Secure rounds (edge_client_secagg.cc): each stage of the protocol.
+  absl::Status StartSecureRound(ServerConnection& conn,
+                                const v1::TrainTask& task);
+  absl::Status ShareSecureKeys(ServerConnection& conn,
+                               const v1::SecAggShareKeysRequest& request);
+  absl::Status UploadMaskedInput(ServerConnection& conn,
+                                 const v1::SecAggMaskedInputRequest& request);
+  absl::Status RevealSecureShares(ServerConnection& conn,
+                                  const v1::SecAggUnmaskRequest& request);
+  absl::Status SubmitSecAgg(ServerConnection& conn,
+                            const v1::SecAggMessage& message);
+  // Logs a secure stage's failure and drops the round's state; OK.
+  absl::Status SecureStage(absl::Status status);
+  absl::Status Evaluate(ServerConnection& conn, const v1::EvaluateTask& task);
   absl::StatusOr<std::shared_ptr<const tensor::ParameterSet>> EnsureModel(
-      Connection& conn, const v1::ModelRef& ref);
-  absl::Status Upload(Connection& conn, const v1::TrainTask& task,
-                      const std::string& blob, const TrainResult& result);
+      ServerConnection& conn, const v1::ModelRef& ref);
+  // Uploads `blob` in chunks: a serialized delta with its metrics, or a
+  // masked input (`result` null).
+  absl::Status Upload(ServerConnection& conn, const v1::TrainTask& task,
+                      const std::string& blob, const TrainResult* result);
   absl::Status PrepareModel(const v1::ModelDescriptor& descriptor);
-  absl::StatusOr<std::unique_ptr<Connection>> Connect();
+  absl::StatusOr<std::unique_ptr<ServerConnection>> Connect();
   void LoadCachedModel();
   bool stopped() const;
 
@@ -130,6 +161,9 @@ class EdgeClient {
   uint64_t model_version_ = 0;
   std::string model_sha256_;  // raw bytes; empty when no model is cached
   std::shared_ptr<const tensor::ParameterSet> model_;
+  // The secure round in progress, if any, and its training task.
+  std::unique_ptr<secagg::SecAggClient> secure_;
+  v1::TrainTask secure_task_;
 
   mutable absl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;

@@ -235,6 +235,13 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
                                        static_cast<uint32_t>(need))},
                    config_.seed, number);
   options.max_example_weight = config_.strategy.max_example_weight;
+  if (config_.secure_aggregation.enabled) {
+    if (absl::Status s = PrepareSecureRound(number, *base, &options); !s.ok()) {
+      FEDGE_RETURN_IF_ERROR(
+          RecordAbandoned(nullptr, number, std::string(s.message()), report));
+      return report;
+    }
+  }
   auto round = std::make_shared<Round>(options);
   deps_.run->SetRound(round);
   deps_.run->UpdateSummary([&](RunSummary& s) { s.cohort = round->cohort(); });
@@ -242,12 +249,14 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
   const absl::Time training_start = clock->Now();
   report.selection_seconds = Seconds(report.started_at, training_start);
 
-  // Configure and train.
-  SetStage(number, "training");
+  // Configure and train. In a secure round the clients advertise and share
+  // keys first; the training deadline counts from the task.
   const absl::Time training_deadline =
       training_start + config_.deadlines.training;
   v1::Task task;
   *task.mutable_train() = MakeTrainTask(number, *base, training_deadline);
+  if (round->secure())
+    *task.mutable_train()->mutable_secagg() = *options.secagg;
   for (const std::string& id : round->cohort()) {
     std::shared_ptr<ClientSession> session = deps_.sessions->Find(id);
     if (session == nullptr || !session->Push(task)) {
@@ -256,6 +265,14 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
   }
   FEDGE_LOG(Info, "server") << "round " << number << ": sent the task to "
                             << round->cohort().size() << " clients";
+  if (round->secure()) {
+    if (absl::Status s = RunSecureSetup(*round); !s.ok()) {
+      FEDGE_RETURN_IF_ERROR(RecordAbandoned(round.get(), number,
+                                            std::string(s.message()), report));
+      return report;
+    }
+  }
+  SetStage(number, "training");
   while (!round->AwaitSettled(
       clock, std::min(clock->Now() + kProgressSlice, training_deadline))) {
     if (stopped() || clock->Now() >= training_deadline) break;
@@ -297,6 +314,14 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
                      config_.cohort.min_clients),
         report));
     return report;
+  }
+  if (round->secure()) {
+    if (absl::Status s = RunSecureUnmask(*round); !s.ok()) {
+      FEDGE_RETURN_IF_ERROR(RecordAbandoned(round.get(), number,
+                                            std::string(s.message()), report));
+      return report;
+    }
+    SetStage(number, "aggregating");
   }
   std::shared_ptr<const GlobalModel> committed;
   FEDGE_RETURN_IF_ERROR(Commit(*round, report, &committed));

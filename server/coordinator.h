@@ -8,6 +8,7 @@
 // abandons the round keeping the previous model, and evaluates.
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,7 @@
 #include "common/data/dataset.h"
 #include "common/models/evaluator.h"
 #include "common/util/clock.h"
+#include "server/round.h"
 #include "server/round_report.h"
 #include "server/run_state.h"
 #include "server/server_metrics.h"
@@ -35,6 +37,8 @@ struct CoordinatorDeps {
   // Central evaluation (both null when not configured).
   models::Evaluator* evaluator = nullptr;
   const data::Dataset* central_data = nullptr;
+  // Binds secure aggregation keys and signatures to this run.
+  std::string run_id;
 };
 
 class Coordinator {
@@ -83,6 +87,21 @@ class Coordinator {
   std::string StoppedReason();
   v1::TrainTask MakeTrainTask(uint64_t round, const GlobalModel& model,
                               absl::Time deadline) const;
+
+  // Secure rounds (coordinator_secagg.cc). Each returns an error whose
+  // message is the reason to abandon the round.
+  // The round's parameters for `cohort` (the cohort's certificates too).
+  absl::Status PrepareSecureRound(uint64_t number, const GlobalModel& base,
+                                  RoundOptions* options);
+  // Before training: advertise keys, then share keys.
+  absl::Status RunSecureSetup(Round& round);
+  // After training: close the masked-input stage, then unmask.
+  absl::Status RunSecureUnmask(Round& round);
+  // Waits for a stage (with live progress) and closes it.
+  absl::StatusOr<secagg::ServerTransition> RunSecAggStage(
+      Round& round, const std::string& stage, const std::string& late_reason);
+  void PushToClients(const std::map<std::string, v1::Task>& tasks,
+                     Round& round);
 
   const config::ServerConfig& config_;
   CoordinatorDeps deps_;

@@ -115,6 +115,13 @@ absl::Status FederationServer::Build() {
   }
 
   std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (options_.insecure_local_demo && config.secure_aggregation.enabled) {
+    return absl::FailedPreconditionError(
+        "secure aggregation needs the clients' certificates (mutual TLS) to "
+        "authenticate their keys, so it cannot run with "
+        "--insecure-local-demo; set secure_aggregation.enabled: false in the "
+        "config for an insecure demo");
+  }
   if (options_.insecure_local_demo) {
     FEDGE_LOG(Warning, "server")
         << "INSECURE LOCAL DEMO MODE: no TLS, clients are not authenticated "
@@ -166,6 +173,7 @@ absl::Status FederationServer::Build() {
   deps.observer = fanout_.get();
   deps.evaluator = evaluator_.get();
   deps.central_data = central_data_.get();
+  deps.run_id = run_id_;
   coordinator_ = std::make_unique<Coordinator>(config, deps);
   FEDGE_RETURN_IF_ERROR(coordinator_->Initialize());
   Coordinator* coordinator = coordinator_.get();
@@ -179,6 +187,7 @@ absl::Status FederationServer::Build() {
   service_options.run_id = run_id_;
   service_options.purpose_id = config.purpose_id;
   service_options.allowed_regions = config.allowed_regions;
+  service_options.max_concurrent_uploads = config.limits.max_concurrent_uploads;
   FEDGE_ASSIGN_OR_RETURN(service_options.model, Describe(config.model));
   federation_service_ = std::make_unique<FederationService>(
       service_options, authenticator_.get(), store_.get(), sessions_.get(),

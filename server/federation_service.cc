@@ -25,7 +25,8 @@ FederationService::FederationService(FederationServiceOptions options,
       sessions_(sessions),
       run_(run),
       metrics_(metrics),
-      clock_(clock) {}
+      clock_(clock),
+      upload_gate_(options_.max_concurrent_uploads) {}
 
 grpc::ServerUnaryReactor* FederationService::Join(
     grpc::CallbackServerContext* context, const v1::JoinRequest* request,
@@ -151,7 +152,30 @@ grpc::ServerReadReactor<v1::UpdateChunk>* FederationService::UploadUpdate(
     grpc::CallbackServerContext* context, v1::UploadUpdateResponse* response) {
   auto peer = authenticator_->Authenticate(*context, pki::Role::kDevice);
   return new UploadReactor(context, response, std::move(peer), run_->round(),
-                           metrics_);
+                           metrics_, &upload_gate_);
+}
+
+grpc::ServerUnaryReactor* FederationService::SubmitSecAgg(
+    grpc::CallbackServerContext* context, const v1::SecAggMessage* request,
+    v1::SecAggAck* response) {
+  absl::Status status = DoSubmitSecAgg(context, *request);
+  if (!status.ok()) {
+    FEDGE_LOG(Warning, "server")
+        << "secure aggregation message refused: " << status;
+  }
+  return FinishUnary(context, status);
+}
+
+absl::Status FederationService::DoSubmitSecAgg(
+    grpc::CallbackServerContext* context, const v1::SecAggMessage& message) {
+  FEDGE_ASSIGN_OR_RETURN(
+      pki::PeerIdentity peer,
+      authenticator_->Authenticate(*context, pki::Role::kDevice));
+  std::shared_ptr<Round> round = run_->round();
+  if (round == nullptr) {
+    return absl::FailedPreconditionError("no round is open");
+  }
+  return round->HandleSecAgg(peer.id, message);
 }
 
 grpc::ServerUnaryReactor* FederationService::ReportEvaluation(

@@ -16,6 +16,7 @@
 #include "server/server_metrics.h"
 #include "server/session_registry.h"
 #include "server/store.h"
+#include "server/upload_gate.h"
 
 namespace fedge::server {
 
@@ -27,6 +28,8 @@ struct FederationServiceOptions {
   std::vector<std::string> allowed_regions;
   v1::ModelDescriptor model;
   size_t chunk_size = 1 << 20;
+  // Uploads buffered at once (limits.max_concurrent_uploads).
+  size_t max_concurrent_uploads = 8;
 };
 
 class FederationService final : public v1::Federation::CallbackService {
@@ -54,6 +57,9 @@ class FederationService final : public v1::Federation::CallbackService {
   grpc::ServerUnaryReactor* Leave(grpc::CallbackServerContext* context,
                                   const v1::LeaveRequest* request,
                                   v1::LeaveResponse* response) override;
+  grpc::ServerUnaryReactor* SubmitSecAgg(grpc::CallbackServerContext* context,
+                                         const v1::SecAggMessage* request,
+                                         v1::SecAggAck* response) override;
 
  private:
   absl::Status DoJoin(grpc::CallbackServerContext* context,
@@ -63,6 +69,8 @@ class FederationService final : public v1::Federation::CallbackService {
                                   const v1::EvaluationReport& report);
   absl::Status DoLeave(grpc::CallbackServerContext* context,
                        const v1::LeaveRequest& request);
+  absl::Status DoSubmitSecAgg(grpc::CallbackServerContext* context,
+                              const v1::SecAggMessage& message);
 
   const FederationServiceOptions options_;
   const Authenticator* const authenticator_;
@@ -71,6 +79,7 @@ class FederationService final : public v1::Federation::CallbackService {
   RunState* const run_;
   ServerMetrics* const metrics_;
   util::Clock* const clock_;
+  UploadGate upload_gate_;
 };
 
 }  // namespace fedge::server

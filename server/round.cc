@@ -4,7 +4,10 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "common/secagg/quantizer.h"
+#include "common/secagg/ring.h"
 #include "common/tensor/serialization.h"
+#include "common/util/logging.h"
 #include "common/util/status_macros.h"
 
 namespace fedge::server {
@@ -28,6 +31,30 @@ Round::Round(RoundOptions options)
   absl::MutexLock lock(&mu_);
   for (const std::string& id : options_.cohort) members_[id] = Member{};
   pending_ = members_.size();
+  if (options_.secagg.has_value()) {
+    secagg::ServerSetup setup;
+    setup.round = options_.number;
+    setup.params = *options_.secagg;
+    setup.cohort = options_.cohort;
+    setup.certificates = options_.certificates;
+    auto server = secagg::SecAggServer::Create(std::move(setup));
+    if (server.ok()) {
+      secagg_ = std::move(*server);
+    } else {
+      // Parameters come from DeriveParameters; this is a programming error.
+      FEDGE_LOG(Error, "server")
+          << "round " << options_.number
+          << ": secure aggregation setup failed: " << server.status();
+    }
+  }
+}
+
+uint64_t Round::upload_size_limit() const {
+  if (secure()) {
+    return secagg::PackedSize(options_.secagg->num_elements(),
+                              options_.secagg->ring_bits());
+  }
+  return expectation_.size_bytes;
 }
 
 absl::Status Round::CheckLocked(const std::string& client_id,
@@ -51,7 +78,28 @@ absl::Status Round::CheckLocked(const std::string& client_id,
     return absl::FailedPreconditionError(
         absl::StrCat("round ", number(), " no longer accepts updates"));
   }
-  return CheckUpdateHeader(header, expectation_);
+  if (header.masked() != secure()) {
+    return absl::FailedPreconditionError(
+        secure() ? absl::StrCat("round ", number(),
+                                " uses secure aggregation: upload a masked "
+                                "input, not a plaintext update")
+                 : absl::StrCat("round ", number(),
+                                " does not use secure aggregation: upload a "
+                                "plaintext update"));
+  }
+  if (!secure()) return CheckUpdateHeader(header, expectation_);
+  UpdateExpectation masked = expectation_;
+  masked.size_bytes = upload_size_limit();
+  FEDGE_RETURN_IF_ERROR(CheckUpdateHeader(header, masked));
+  if (header.total_size() != masked.size_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a masked input of this round is exactly ", masked.size_bytes,
+        " bytes; the header declares ", header.total_size()));
+  }
+  if (secagg_ == nullptr) {
+    return absl::InternalError("secure aggregation is not set up");
+  }
+  return secagg_->CheckMaskedInput(client_id);
 }
 
 absl::Status Round::CheckUpload(const std::string& client_id,
@@ -76,17 +124,100 @@ absl::Status Round::Accept(const std::string& client_id,
     weight = std::min(weight, options_.max_example_weight);
   }
   FEDGE_RETURN_IF_ERROR(sum_.Add(delta, weight));
+  MarkAccepted(client_id, weight, header, bytes_up);
+  loss_sum_ += header.metrics().loss() * static_cast<double>(weight);
+  accuracy_sum_ += header.metrics().accuracy() * static_cast<double>(weight);
+  examples_ += weight;
+  return absl::OkStatus();
+}
+
+void Round::MarkAccepted(const std::string& client_id, uint64_t weight,
+                         const v1::UpdateHeader& header, uint64_t bytes_up) {
   Member& m = members_[client_id];
   m.outcome = Outcome::kAccepted;
   m.num_examples = weight;
   m.update_sha256 = crypto::ToHex(header.sha256());
   m.bytes_up += bytes_up;
   --pending_;
-  loss_sum_ += header.metrics().loss() * static_cast<double>(weight);
-  accuracy_sum_ += header.metrics().accuracy() * static_cast<double>(weight);
-  examples_ += weight;
   bytes_up_ += bytes_up;
+}
+
+absl::Status Round::AcceptMasked(const std::string& client_id,
+                                 const v1::UpdateHeader& header,
+                                 absl::string_view packed, uint64_t bytes_up) {
+  absl::MutexLock lock(&mu_);
+  FEDGE_RETURN_IF_ERROR(CheckLocked(client_id, header));
+  FEDGE_RETURN_IF_ERROR(secagg_->HandleMaskedInput(client_id, packed));
+  // The weight is inside the masked input: unknown until the sum is
+  // unmasked, and never known per client.
+  MarkAccepted(client_id, 0, header, bytes_up);
   return absl::OkStatus();
+}
+
+absl::Status Round::HandleSecAgg(const std::string& client_id,
+                                 const v1::SecAggMessage& message) {
+  absl::MutexLock lock(&mu_);
+  if (!secure() || secagg_ == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("round ", number(), " does not use secure aggregation"));
+  }
+  if (message.round() != number()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("secure aggregation message for round ", message.round(),
+                     " but round ", number(), " is open"));
+  }
+  auto it = members_.find(client_id);
+  if (it == members_.end()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "client ", client_id, " was not selected for round ", number()));
+  }
+  if (it->second.outcome == Outcome::kDropped) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("client ", client_id, " was dropped from round ", number(),
+                     " (", it->second.reason, ")"));
+  }
+  switch (message.stage_case()) {
+    case v1::SecAggMessage::kAdvertiseKeys:
+      return secagg_->HandleAdvertiseKeys(client_id, message.advertise_keys());
+    case v1::SecAggMessage::kShareKeys:
+      return secagg_->HandleShareKeys(client_id, message.share_keys());
+    case v1::SecAggMessage::kUnmask:
+      return secagg_->HandleUnmask(client_id, message.unmask());
+    default:
+      return absl::InvalidArgumentError(
+          "secure aggregation message carries no stage");
+  }
+}
+
+bool Round::AwaitSecAggStage(util::Clock* clock, absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  auto answered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (interrupted_ || secagg_ == nullptr) return true;
+    for (const std::string& id : secagg_->Pending()) {
+      auto it = members_.find(id);
+      if (it != members_.end() && it->second.outcome != Outcome::kDropped) {
+        return false;
+      }
+    }
+    return true;
+  };
+  clock->AwaitWithDeadline(&mu_, absl::Condition(&answered), deadline);
+  return answered() && !interrupted_;
+}
+
+absl::StatusOr<secagg::ServerTransition> Round::CloseSecAggStage(
+    const std::string& reason) {
+  absl::MutexLock lock(&mu_);
+  if (secagg_ == nullptr) {
+    return absl::FailedPreconditionError("round has no secure aggregation");
+  }
+  for (const std::string& id : secagg_->Pending()) DropLocked(id, reason);
+  return secagg_->Close();
+}
+
+std::string Round::secagg_stage() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return secagg_ == nullptr ? "" : secagg_->stage();
 }
 
 void Round::RecordRejection(const std::string& client_id,
@@ -142,6 +273,11 @@ absl::Status Round::AcceptEvaluation(const std::string& client_id,
 
 void Round::Drop(const std::string& client_id, const std::string& reason) {
   absl::MutexLock lock(&mu_);
+  DropLocked(client_id, reason);
+}
+
+void Round::DropLocked(const std::string& client_id,
+                       const std::string& reason) {
   auto it = members_.find(client_id);
   if (it == members_.end() || it->second.outcome != Outcome::kPending) return;
   it->second.outcome = Outcome::kDropped;
@@ -193,19 +329,43 @@ void Round::CloseEvaluation() {
   evaluation_open_ = false;
 }
 
-absl::StatusOr<tensor::ParameterSet> Round::Aggregate() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return sum_.Apply(options_.base->state);
+absl::StatusOr<tensor::ParameterSet> Round::Aggregate() {
+  absl::MutexLock lock(&mu_);
+  if (!secure()) return sum_.Apply(options_.base->state);
+  if (secagg_ == nullptr) {
+    return absl::FailedPreconditionError("round has no secure aggregation");
+  }
+  FEDGE_ASSIGN_OR_RETURN(secagg::AggregateResult result, secagg_->Result());
+  FEDGE_ASSIGN_OR_RETURN(secagg::WeightedMean mean,
+                         secagg::Dequantize(result.sum, *options_.secagg));
+  tensor::ParameterSet next = options_.base->state;
+  absl::Span<float> values = next.mutable_values();
+  if (values.size() != mean.delta.size()) {
+    return absl::InternalError("unmasked sum does not match the model");
+  }
+  for (size_t i = 0; i < values.size(); ++i) values[i] += mean.delta[i];
+  secure_weight_ = mean.total_weight;
+  return next;
 }
 
 uint32_t Round::num_accepted() const {
   absl::ReaderMutexLock lock(&mu_);
-  return sum_.num_updates();
+  uint32_t n = 0;
+  for (const auto& [id, m] : members_) n += m.outcome == Outcome::kAccepted;
+  return n;
 }
 
 TrainSummary Round::train_summary() const {
   absl::ReaderMutexLock lock(&mu_);
   TrainSummary s;
+  if (secure()) {
+    // Per-client metrics stay on the clients; only the summed weight (the
+    // capped example count) comes out of the unmasked sum.
+    s.num_examples = secure_weight_;
+    s.loss = std::nan("");
+    s.accuracy = std::nan("");
+    return s;
+  }
   s.num_examples = examples_;
   if (examples_ > 0) {
     s.loss = loss_sum_ / static_cast<double>(examples_);

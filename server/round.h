@@ -3,12 +3,15 @@
 
 // One training round's live state, shared by the round driver (which opens
 // it, waits on it and closes it) and the RPC handlers (which feed it uploads,
-// evaluation reports and disconnects). Accepted updates are folded into the
-// FedAvg sum on arrival; nothing per client is kept beyond its outcome.
+// secure aggregation messages, evaluation reports and disconnects). Accepted
+// updates are folded into one sum on arrival (FedAvg in plaintext rounds,
+// the masked ring sum in secure rounds); nothing per client is kept beyond
+// its outcome.
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/secagg/server.h"
 #include "common/util/clock.h"
 #include "server/global_model.h"
 #include "server/store.h"
@@ -30,9 +34,14 @@ struct RoundOptions {
   std::vector<std::string> cohort;
   // Cap on each client's FedAvg weight (0: none).
   uint64_t max_example_weight = 0;
+  // Set for a secure round: its secure aggregation parameters, and each
+  // cohort member's certificate (forwarded to its peers).
+  std::optional<v1::SecAggParameters> secagg;
+  std::map<std::string, std::string> certificates;
 };
 
-// Aggregated outcome of local training, weighted by examples.
+// Aggregated outcome of local training, weighted by examples. In secure
+// rounds only the summed weight is known: loss and accuracy are NaN.
 struct TrainSummary {
   double loss = 0;
   double accuracy = 0;
@@ -54,6 +63,9 @@ class Round {
   const GlobalModel& base() const { return *options_.base; }
   const std::vector<std::string>& cohort() const { return options_.cohort; }
   const UpdateExpectation& expectation() const { return expectation_; }
+  bool secure() const { return options_.secagg.has_value(); }
+  // The largest upload the round accepts, in bytes.
+  uint64_t upload_size_limit() const;
 
   // --- Upload path (RPC handlers) ---
   // Whether `client_id` may upload now: selected, not dropped, nothing
@@ -67,6 +79,28 @@ class Round {
   absl::Status Accept(const std::string& client_id,
                       const v1::UpdateHeader& header,
                       const tensor::ParameterSetView& delta, uint64_t bytes_up);
+  // Secure rounds: re-checks, then adds the packed masked input to the ring
+  // sum. On error nothing is added.
+  absl::Status AcceptMasked(const std::string& client_id,
+                            const v1::UpdateHeader& header,
+                            absl::string_view packed, uint64_t bytes_up);
+
+  // --- Secure aggregation (secure rounds only) ---
+  // A client's message for the open stage. FailedPrecondition for a
+  // plaintext round, another round or a dropped client; otherwise the
+  // protocol's verdict.
+  absl::Status HandleSecAgg(const std::string& client_id,
+                            const v1::SecAggMessage& message);
+  // Waits until every member the open stage waits for has answered or been
+  // dropped, `deadline` passes or Interrupt() is called. Returns whether
+  // none is left.
+  bool AwaitSecAggStage(util::Clock* clock, absl::Time deadline);
+  // Drops the members the stage still waits for (with `reason`) and closes
+  // the stage. An error means too few clients remain for the threshold: the
+  // round cannot complete.
+  absl::StatusOr<secagg::ServerTransition> CloseSecAggStage(
+      const std::string& reason);
+  std::string secagg_stage() const;
   // Records a rejected upload attempt (the client may try again).
   void RecordRejection(const std::string& client_id, const std::string& reason);
 
@@ -99,9 +133,9 @@ class Round {
   std::vector<std::string> CloseTraining(const std::string& reason);
   void CloseEvaluation();
 
-  // After CloseTraining: the new model state (FedAvg) if any update was
-  // accepted.
-  absl::StatusOr<tensor::ParameterSet> Aggregate() const;
+  // After CloseTraining (plaintext) or the unmask stage (secure): the new
+  // model state, base + the example-weighted mean delta.
+  absl::StatusOr<tensor::ParameterSet> Aggregate();
   uint32_t num_accepted() const;
   TrainSummary train_summary() const;
   EvalSummary eval_summary() const;
@@ -124,6 +158,11 @@ class Round {
   absl::Status CheckLocked(const std::string& client_id,
                            const v1::UpdateHeader& header) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void DropLocked(const std::string& client_id, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void MarkAccepted(const std::string& client_id, uint64_t weight,
+                    const v1::UpdateHeader& header, uint64_t bytes_up)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RoundOptions options_;
   const UpdateExpectation expectation_;
@@ -137,6 +176,8 @@ class Round {
   std::set<std::string> eval_pending_ ABSL_GUARDED_BY(mu_);
   bool interrupted_ ABSL_GUARDED_BY(mu_) = false;
   FedAvgAccumulator sum_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<secagg::SecAggServer> secagg_ ABSL_GUARDED_BY(mu_);
+  uint64_t secure_weight_ ABSL_GUARDED_BY(mu_) = 0;
   double loss_sum_ ABSL_GUARDED_BY(mu_) = 0;
   double accuracy_sum_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t examples_ ABSL_GUARDED_BY(mu_) = 0;

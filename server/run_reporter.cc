@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
@@ -92,9 +94,12 @@ std::string RunReporter::SummaryLine(const RoundReport& r) {
                           100 * r.federated_eval.accuracy,
                           r.federated_eval.loss);
   }
-  absl::StrAppendFormat(&line, " · train loss %.4f · up %s · down %s · %.1f s",
-                        r.train.loss, HumanBytes(r.bytes_up),
-                        HumanBytes(r.bytes_down), r.total_seconds);
+  if (!std::isnan(r.train.loss)) {
+    absl::StrAppendFormat(&line, " · train loss %.4f", r.train.loss);
+  }
+  absl::StrAppendFormat(&line, " · up %s · down %s · %.1f s",
+                        HumanBytes(r.bytes_up), HumanBytes(r.bytes_down),
+                        r.total_seconds);
   return line;
 }
 

@@ -12,11 +12,12 @@ UploadReactor::UploadReactor(grpc::CallbackServerContext* context,
                              v1::UploadUpdateResponse* response,
                              absl::StatusOr<pki::PeerIdentity> peer,
                              std::shared_ptr<Round> round,
-                             ServerMetrics* metrics)
+                             ServerMetrics* metrics, UploadGate* gate)
     : context_(context),
       response_(response),
       round_(std::move(round)),
-      metrics_(metrics) {
+      metrics_(metrics),
+      gate_(gate) {
   if (!peer.ok()) {
     Reject(peer.status());
     return;
@@ -26,7 +27,22 @@ UploadReactor::UploadReactor(grpc::CallbackServerContext* context,
     Reject(absl::FailedPreconditionError("no round is accepting updates"));
     return;
   }
-  StartRead(&chunk_);
+  // Start reading only with a buffer slot; otherwise the gate resumes this
+  // upload when one frees up.
+  if (gate_->Acquire(this, [this] {
+        holds_slot_.store(true);
+        StartRead(&chunk_);
+      })) {
+    holds_slot_.store(true);
+    StartRead(&chunk_);
+  }
+}
+
+void UploadReactor::OnCancel() {
+  // Still waiting for a slot: nothing was read, end the call here.
+  if (gate_->Cancel(this)) {
+    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "upload cancelled"));
+  }
 }
 
 void UploadReactor::OnReadDone(bool ok) {
@@ -54,7 +70,7 @@ absl::Status UploadReactor::HandleChunk() {
     }
     FEDGE_RETURN_IF_ERROR(round_->CheckUpload(peer_->id, chunk_.header()));
     header_ = chunk_.header();
-    assembler_.emplace(header_->total_size(), round_->expectation().size_bytes);
+    assembler_.emplace(header_->total_size(), round_->upload_size_limit());
     FEDGE_RETURN_IF_ERROR(assembler_->CheckDeclaration());
   } else if (chunk_.has_header()) {
     return absl::InvalidArgumentError(
@@ -72,6 +88,16 @@ absl::Status UploadReactor::Complete() {
   }
   FEDGE_ASSIGN_OR_RETURN(std::string blob,
                          assembler_->Finish(header_->sha256()));
+  if (header_->masked()) {
+    FEDGE_RETURN_IF_ERROR(
+        round_->AcceptMasked(peer_->id, *header_, blob, bytes_received_));
+    response_->set_round(round_->number());
+    response_->set_sha256(header_->sha256());
+    FEDGE_LOG(Info, "server")
+        << "round " << round_->number() << ": accepted masked input from "
+        << peer_->id << " (" << bytes_received_ << " bytes)";
+    return absl::OkStatus();
+  }
   // The view points into `blob`, which lives until the end of this function.
   FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSetView delta,
                          ParseUpdate(blob, round_->expectation()));
@@ -101,6 +127,9 @@ void UploadReactor::Reject(const absl::Status& status) {
   Finish(net::ToGrpcStatus(status));
 }
 
-void UploadReactor::OnDone() { delete this; }
+void UploadReactor::OnDone() {
+  if (holds_slot_.load()) gate_->Release();
+  delete this;
+}
 
 }  // namespace fedge::server

@@ -11,6 +11,7 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -20,6 +21,7 @@
 #include "fedge/v1/federation.pb.h"
 #include "server/round.h"
 #include "server/server_metrics.h"
+#include "server/upload_gate.h"
 
 namespace fedge::server {
 
@@ -28,9 +30,11 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UpdateChunk> {
   UploadReactor(grpc::CallbackServerContext* context,
                 v1::UploadUpdateResponse* response,
                 absl::StatusOr<pki::PeerIdentity> peer,
-                std::shared_ptr<Round> round, ServerMetrics* metrics);
+                std::shared_ptr<Round> round, ServerMetrics* metrics,
+                UploadGate* gate);
 
   void OnReadDone(bool ok) override;
+  void OnCancel() override;
   void OnDone() override;
 
  private:
@@ -43,6 +47,8 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UpdateChunk> {
   std::optional<pki::PeerIdentity> peer_;
   std::shared_ptr<Round> round_;
   ServerMetrics* metrics_;
+  UploadGate* gate_;
+  std::atomic<bool> holds_slot_{false};
   v1::UpdateChunk chunk_;
   std::optional<v1::UpdateHeader> header_;
   std::optional<tensor::ChunkAssembler> assembler_;

@@ -55,6 +55,9 @@ config::ServerConfig SmallServerConfig(const TestPki& pki,
   c.training.momentum = 0.5;
   c.evaluation.central_every = 0;
   c.evaluation.federated_every = 0;
+  // Plaintext FedAvg, so tests can check the exact average; secure rounds
+  // have their own tests (secure_aggregation_test.cc).
+  c.secure_aggregation.enabled = false;
   return c;
 }
 
@@ -104,6 +107,9 @@ std::shared_ptr<grpc::Channel> AdminChannel(const TestPki& pki, int port) {
 
 absl::StatusOr<client::TrainResult> RecordingTrainer::Train(
     const tensor::ParameterSet& global, const client::TrainOptions& options) {
+  if (before_train_) {
+    if (absl::Status s = before_train_(); !s.ok()) return s;
+  }
   auto result = inner_->Train(global, options);
   if (result.ok()) {
     absl::MutexLock lock(&mu_);
@@ -117,8 +123,10 @@ std::vector<RecordingTrainer::Record> RecordingTrainer::records() const {
   return records_;
 }
 
-ClientThread::ClientThread(const TestPki& pki, const std::string& id, int port,
-                           data::Dataset data)
+ClientThread::ClientThread(
+    const TestPki& pki, const std::string& id, int port, data::Dataset data,
+    std::function<void(client::EdgeClientOptions&)> customize,
+    std::function<absl::Status()> before_train)
     : data_(std::move(data)) {
   client::EdgeClientOptions options;
   options.server_address = absl::StrCat("127.0.0.1:", port);
@@ -132,15 +140,17 @@ ClientThread::ClientThread(const TestPki& pki, const std::string& id, int port,
   options.backoff.initial = absl::Milliseconds(50);
   options.backoff.max = absl::Milliseconds(200);
   options.give_up_after = absl::Seconds(30);
+  if (customize) customize(options);
   const data::Dataset* dataset = &data_;
   RecordingTrainer** slot = &trainer_;
   client_ = std::make_unique<client::EdgeClient>(
       options,
-      [dataset, slot](const models::ModelSpec& spec)
+      [dataset, slot, before_train](const models::ModelSpec& spec)
           -> absl::StatusOr<std::unique_ptr<client::Trainer>> {
         auto inner = client::CreateLocalTrainer(spec, dataset);
         if (!inner.ok()) return inner.status();
-        auto recording = std::make_unique<RecordingTrainer>(std::move(*inner));
+        auto recording =
+            std::make_unique<RecordingTrainer>(std::move(*inner), before_train);
         *slot = recording.get();
         return std::unique_ptr<client::Trainer>(std::move(recording));
       },

@@ -36,7 +36,8 @@ struct TestPki {
 TestPki MakePki(const std::vector<std::string>& device_ids);
 
 // A server config for a small, fast federation of `mlp` on 28x28 inputs:
-// 127.0.0.1:0, no metrics endpoint, no central evaluation.
+// 127.0.0.1:0, no metrics endpoint, no central evaluation, plaintext FedAvg
+// (secure aggregation off).
 config::ServerConfig SmallServerConfig(const TestPki& pki,
                                        const std::string& run_dir,
                                        uint32_t rounds, uint32_t min_clients);
@@ -52,10 +53,13 @@ std::shared_ptr<grpc::Channel> DeviceChannel(const TestPki& pki,
 std::shared_ptr<grpc::Channel> AdminChannel(const TestPki& pki, int port);
 
 // Wraps the real LibTorch trainer and keeps every state it produced.
+// `before_train`, if set, runs first; an error from it is returned instead
+// of training (to make a client fail or vanish mid-round).
 class RecordingTrainer final : public client::Trainer {
  public:
-  explicit RecordingTrainer(std::unique_ptr<client::Trainer> inner)
-      : inner_(std::move(inner)) {}
+  explicit RecordingTrainer(std::unique_ptr<client::Trainer> inner,
+                            std::function<absl::Status()> before_train = {})
+      : inner_(std::move(inner)), before_train_(std::move(before_train)) {}
   absl::StatusOr<client::TrainResult> Train(
       const tensor::ParameterSet& global,
       const client::TrainOptions& options) override;
@@ -70,6 +74,7 @@ class RecordingTrainer final : public client::Trainer {
 
  private:
   std::unique_ptr<client::Trainer> inner_;
+  std::function<absl::Status()> before_train_;
   mutable absl::Mutex mu_;
   std::vector<Record> records_ ABSL_GUARDED_BY(mu_);
 };
@@ -77,8 +82,12 @@ class RecordingTrainer final : public client::Trainer {
 // An edge client running in its own thread with the real trainer.
 class ClientThread {
  public:
+  // `customize` may adjust the client's options; `before_train` is passed
+  // to its RecordingTrainer.
   ClientThread(const TestPki& pki, const std::string& id, int port,
-               data::Dataset data);
+               data::Dataset data,
+               std::function<void(client::EdgeClientOptions&)> customize = {},
+               std::function<absl::Status()> before_train = {});
   ~ClientThread();
   void Start();
   // Waits for Run() to return and gives its status.

@@ -62,6 +62,7 @@ void ReadDeadlines(MapReader deadlines, DeadlineConfig* d) {
   deadlines.Optional("selection", &d->selection, positive);
   deadlines.Optional("training", &d->training, positive);
   deadlines.Optional("evaluation", &d->evaluation, positive);
+  deadlines.Optional("secagg_stage", &d->secagg_stage, positive);
 }
 
 void ReadTraining(MapReader training, LocalTrainingConfig* t) {
@@ -76,6 +77,40 @@ void ReadTraining(MapReader training, LocalTrainingConfig* t) {
 void ReadStrategy(MapReader strategy, StrategyConfig* s) {
   strategy.Optional("name", &s->name, OneOf(StrategyNames()));
   strategy.Optional("max_example_weight", &s->max_example_weight);
+}
+
+void ReadSecureAggregation(MapReader m, secagg::SecAggConfig* s) {
+  m.Optional("enabled", &s->enabled);
+  const bool threshold_ok = m.Optional("threshold", &s->threshold);
+  const bool degree_ok = m.Optional("degree", &s->degree);
+  m.Optional("dropout_rate", &s->dropout_rate, AtLeastLessThan(0.0, 1.0));
+  m.Optional("corruption_rate", &s->corruption_rate, AtLeastLessThan(0.0, 1.0));
+  m.Optional("clip_range", &s->clip_range, GreaterThan(0.0));
+  m.Optional("bits", &s->ring_bits, Between<uint32_t>(8, 62));
+  m.Optional("max_weight", &s->max_weight, AtLeast<uint64_t>(1));
+  if (threshold_ok && s->threshold == 1) {
+    m.Fail("threshold",
+           "1 would let any single neighbour reveal a client's secrets; use "
+           "at least 2, or 0 to derive it");
+  }
+  if (degree_ok && s->degree % 2 == 1) {
+    m.Fail("degree",
+           absl::StrCat(s->degree,
+                        " must be even (each client is joined to "
+                        "degree/2 neighbours on either side), or 0 to derive "
+                        "it"));
+  }
+  if (threshold_ok && degree_ok && s->threshold != 0 && s->degree != 0 &&
+      s->threshold > s->degree) {
+    m.Fail("threshold",
+           absl::StrCat(s->threshold, " is greater than ", m.KeyPath("degree"),
+                        " (", s->degree, "): no client could be unmasked"));
+  }
+}
+
+void ReadLimits(MapReader limits, LimitsConfig* l) {
+  limits.Optional("max_concurrent_uploads", &l->max_concurrent_uploads,
+                  AtLeast<uint32_t>(1));
 }
 
 void ReadEvaluation(MapReader evaluation, EvaluationConfig* e) {
@@ -120,6 +155,9 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::string& yaml,
   ReadDeadlines(root.Child("deadlines"), &c.deadlines);
   ReadTraining(root.Child("training"), &c.training);
   ReadStrategy(root.Child("strategy"), &c.strategy);
+  ReadSecureAggregation(root.Child("secure_aggregation"),
+                        &c.secure_aggregation);
+  ReadLimits(root.Child("limits"), &c.limits);
   ReadEvaluation(root.Child("evaluation"), &c.evaluation);
   FEDGE_RETURN_IF_ERROR(doc.Finish());
   return c;

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "common/data/data_source.h"
 #include "common/models/model_spec.h"
+#include "common/secagg/parameters.h"
 
 namespace fedge::config {
 
@@ -46,6 +47,9 @@ struct DeadlineConfig {
   absl::Duration training = absl::Minutes(10);
   // For federated evaluation reports.
   absl::Duration evaluation = absl::Minutes(2);
+  // For each short secure aggregation stage (advertise keys, share keys,
+  // unmask).
+  absl::Duration secagg_stage = absl::Minutes(1);
 };
 
 struct LocalTrainingConfig {
@@ -62,6 +66,12 @@ struct StrategyConfig {
   // Caps each client's example count used as its FedAvg weight (0: no cap),
   // so one client cannot dominate by claiming many examples.
   uint64_t max_example_weight = 0;
+};
+
+struct LimitsConfig {
+  // Uploads buffered at once; more wait (gRPC flow control holds them back),
+  // so the server's memory is bounded by this many models plus the sum.
+  uint32_t max_concurrent_uploads = 8;
 };
 
 struct EvaluationConfig {
@@ -96,6 +106,9 @@ struct ServerConfig {
   DeadlineConfig deadlines;
   LocalTrainingConfig training;
   StrategyConfig strategy;
+  // Secure aggregation (SecAgg+): on by default.
+  secagg::SecAggConfig secure_aggregation;
+  LimitsConfig limits;
   EvaluationConfig evaluation;
 };
 

@@ -141,7 +141,8 @@ TEST(ServerConfigTest, UnknownKeyIsReportedWithSuggestion) {
   EXPECT_EQ(Error(kMinimal + "round: 3\n"),
             "server.yaml:7:1: round: unknown key (did you mean 'rounds'?); "
             "known keys: run, listen, metrics_listen, tls, model, rounds, "
-            "cohort, deadlines, training, strategy, evaluation");
+            "cohort, deadlines, training, strategy, secure_aggregation, "
+            "limits, evaluation");
 }
 
 TEST(ServerConfigTest, WrongTypeIsReported) {
@@ -257,6 +258,32 @@ TEST(ServerConfigTest, StrategyNameListsAcceptedNames) {
             "(accepted: fedavg)");
 }
 
+TEST(ServerConfigTest, SecureAggregationIsOnByDefaultAndChecked) {
+  auto c = Parse(std::string(kTls));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->secure_aggregation.enabled);
+  EXPECT_EQ(c->secure_aggregation.ring_bits, 32u);
+  auto custom = Parse(std::string(kTls) +
+                      "secure_aggregation: {enabled: true, threshold: 3, "
+                      "degree: 6, bits: 40, clip_range: 0.25, max_weight: 500, "
+                      "dropout_rate: 0.2, corruption_rate: 0.1}\n");
+  ASSERT_TRUE(custom.ok()) << custom.status();
+  EXPECT_EQ(custom->secure_aggregation.threshold, 3u);
+  EXPECT_EQ(custom->secure_aggregation.degree, 6u);
+  EXPECT_EQ(custom->secure_aggregation.ring_bits, 40u);
+  EXPECT_DOUBLE_EQ(custom->secure_aggregation.clip_range, 0.25);
+  EXPECT_EQ(Error(kMinimal + "secure_aggregation: {degree: 5}\n"),
+            "server.yaml:7:30: secure_aggregation.degree: 5 must be even "
+            "(each client is joined to degree/2 neighbours on either side), "
+            "or 0 to derive it");
+  EXPECT_EQ(Error(kMinimal + "secure_aggregation: {threshold: 8, degree: 4}\n"),
+            "server.yaml:7:33: secure_aggregation.threshold: 8 is greater "
+            "than secure_aggregation.degree (4): no client could be unmasked");
+  EXPECT_EQ(Error(kMinimal + "secure_aggregation: {bits: 64}\n"),
+            "server.yaml:7:28: secure_aggregation.bits: 64 is out of range "
+            "(expected 8 <= bits <= 62)");
+}
+
 TEST(ServerConfigTest, AllProblemsAreReportedTogether) {
   EXPECT_EQ(Error(kMinimal + "rounds: 0\ncohort: {fraction: 0}\nfoo: 1\n"),
             "server.yaml:7:9: rounds: 0 is out of range (expected rounds >= "
@@ -265,7 +292,7 @@ TEST(ServerConfigTest, AllProblemsAreReportedTogether) {
             "0 < fraction <= 1)\n"
             "server.yaml:9:1: foo: unknown key; known keys: run, listen, "
             "metrics_listen, tls, model, rounds, cohort, deadlines, training, "
-            "strategy, evaluation");
+            "strategy, secure_aggregation, limits, evaluation");
 }
 
 TEST(ServerConfigTest, RelativePathsResolveAgainstTheBaseDir) {

@@ -98,6 +98,14 @@ absl::StatusOr<PeerIdentity> IdentityFromPem(absl::string_view cert_pem) {
   identity.fingerprint_sha256 = crypto::ToHex(crypto::Sha256(absl::string_view(
       reinterpret_cast<const char*>(der), static_cast<size_t>(der_len))));
   OPENSSL_free(der);
+
+  BIOPtr out(BIO_new(BIO_s_mem()));
+  if (out == nullptr || PEM_write_bio_X509(out.get(), cert.get()) != 1) {
+    return absl::InternalError("PEM_write_bio_X509 failed");
+  }
+  char* pem = nullptr;
+  long pem_len = BIO_get_mem_data(out.get(), &pem);
+  identity.certificate_pem.assign(pem, static_cast<size_t>(pem_len));
   return identity;
 }
 

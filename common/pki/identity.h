@@ -23,6 +23,7 @@ struct PeerIdentity {
   Role role = Role::kDevice;       // subject OU
   std::string serial_hex;          // certificate serial, lower-case hex
   std::string fingerprint_sha256;  // SHA-256 of the DER certificate, hex
+  std::string certificate_pem;     // the (leaf) certificate itself, PEM
 };
 
 // Parses a PEM certificate (the first one, if a chain is given).
