@@ -11,6 +11,7 @@
 #include "common/tensor/serialization.h"
 #include "common/util/file_util.h"
 #include "common/util/logging.h"
+#include "common/util/stable_hash.h"
 #include "common/util/status_macros.h"
 
 namespace fedge::client {
@@ -368,7 +369,7 @@ absl::StatusOr<EdgeClient::TrainedDelta> EdgeClient::TrainDelta(
   options.weight_decay = tc.weight_decay();
   options.max_examples = tc.max_examples();
   // Each client shuffles differently, reproducibly.
-  options.seed = tc.seed() ^ absl::HashOf(client_id_);
+  options.seed = tc.seed() ^ util::StableHash64(client_id_);
   FEDGE_ASSIGN_OR_RETURN(TrainResult result, trainer_->Train(*global, options));
   if (!result.trained.SameLayout(*global)) {
     return absl::InternalError("the trainer changed the model's layout");

@@ -7,9 +7,10 @@
 //
 // where delta_i = local_i - global and w_i is client i's example count
 // (optionally capped). Updates are folded into one running sum as they
-// arrive, so memory is O(model), not O(clients x model). The sum is kept in
-// double precision so the order of arrival changes the result by far less
-// than float32 resolution.
+// arrive, so memory is O(model), not O(clients x model). The sum is exact
+// fixed-point arithmetic (128-bit integers in units of 2^-48), so the result
+// does not depend on the order in which updates arrive: the same updates
+// always give the same model, bit for bit.
 
 #include <cstdint>
 #include <vector>
@@ -24,8 +25,9 @@ class FedAvgAccumulator {
   // Sums deltas shaped like `layout`.
   explicit FedAvgAccumulator(std::vector<tensor::TensorSpec> layout);
 
-  // Adds `weight * delta`. InvalidArgument if the layout differs or weight
-  // is zero; the sum is unchanged then.
+  // Adds `weight * delta`. InvalidArgument if the layout differs, weight is
+  // zero, or a weighted value is too large to sum (|w·delta| >= 2^78); the
+  // sum is unchanged then.
   absl::Status Add(const tensor::ParameterSetView& delta, uint64_t weight);
 
   uint64_t total_weight() const { return total_weight_; }
@@ -37,7 +39,7 @@ class FedAvgAccumulator {
 
  private:
   std::vector<tensor::TensorSpec> layout_;
-  std::vector<double> sum_;
+  std::vector<__int128> sum_;  // in units of 2^-48
   uint64_t total_weight_ = 0;
   uint32_t num_updates_ = 0;
 };

@@ -1,5 +1,10 @@
 #include "server/strategy/fedavg.h"
 
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+#include <random>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -48,6 +53,42 @@ TEST(FedAvgTest, WrongLayoutLeavesSumUnchanged) {
   EXPECT_EQ(acc.num_updates(), 1u);
   auto next = acc.Apply(Make({0, 0}));
   EXPECT_THAT(next->values(), ElementsAre(1.0f, 1.0f));
+}
+
+TEST(FedAvgTest, OrderOfArrivalDoesNotChangeOneBit) {
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal(0.0f, 0.05f);
+  std::vector<ParameterSet> deltas;
+  std::vector<uint64_t> weights;
+  for (int c = 0; c < 12; ++c) {
+    std::vector<float> v(1000);
+    for (float& x : v) x = normal(rng) * (c % 3 == 0 ? 1e4f : 1.0f);
+    deltas.push_back(Make(v));
+    weights.push_back(1 + rng() % 5000);
+  }
+  ParameterSet global = Make(std::vector<float>(1000, 0.25f));
+  auto run = [&](std::vector<int> order) {
+    FedAvgAccumulator acc({{"w", {1000}}});
+    for (int i : order) EXPECT_TRUE(acc.Add(deltas[i].view(), weights[i]).ok());
+    return *acc.Apply(global);
+  };
+  std::vector<int> order(12);
+  std::iota(order.begin(), order.end(), 0);
+  ParameterSet first = run(order);
+  for (int trial = 0; trial < 5; ++trial) {
+    std::shuffle(order.begin(), order.end(), rng);
+    ParameterSet again = run(order);
+    EXPECT_EQ(std::memcmp(first.values().data(), again.values().data(),
+                          first.num_bytes()),
+              0);
+  }
+}
+
+TEST(FedAvgTest, HugeValuesAreRefusedNotWrapped) {
+  FedAvgAccumulator acc({{"w", {2}}});
+  EXPECT_EQ(acc.Add(Make({1e30f, 0}).view(), 1).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(acc.num_updates(), 0u);
 }
 
 TEST(FedAvgTest, ZeroWeightIsRejected) {
