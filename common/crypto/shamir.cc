@@ -235,38 +235,70 @@ absl::StatusOr<SecretBytes> ShamirReconstruct(
   }
 
   // Lagrange interpolation at 0:
-  //   f(0) = sum_i y_i * prod_{j != i} x_j / (x_j - x_i)   (mod p).
-  BignumPtr secret = NewSecretBignum();
-  BignumPtr term = NewSecretBignum();
-  BignumPtr numerator(BN_new());
-  BignumPtr denominator(BN_new());
-  BignumPtr difference(BN_new());
-  if (secret == nullptr || term == nullptr || numerator == nullptr ||
-      denominator == nullptr || difference == nullptr) {
-    return BignumFailure("Shamir reconstruction failed");
-  }
-  BN_zero(secret.get());
-  for (size_t i = 0; i < threshold; ++i) {
-    if (BN_one(numerator.get()) != 1 || BN_one(denominator.get()) != 1) {
+  //   f(0) = sum_i y_i * N_i / D_i   (mod p),
+  //   N_i = prod_{j != i} x_j,  D_i = prod_{j != i} (x_j - x_i).
+  // The x are small integers, so N_i and D_i are built exactly with word
+  // multiplications and reduced once; the t inversions are batched into one
+  // (Montgomery's trick). The x are distinct and below p, so every D_i is
+  // invertible.
+  const size_t t = threshold;
+  std::vector<BignumPtr> num(t), den(t), prefix(t);
+  for (size_t i = 0; i < t; ++i) {
+    num[i] = BignumPtr(BN_new());
+    den[i] = BignumPtr(BN_new());
+    prefix[i] = BignumPtr(BN_new());
+    if (num[i] == nullptr || den[i] == nullptr || prefix[i] == nullptr ||
+        BN_one(num[i].get()) != 1 || BN_one(den[i].get()) != 1) {
       return BignumFailure("Shamir reconstruction failed");
     }
-    for (size_t j = 0; j < threshold; ++j) {
+    bool negative = false;
+    for (size_t j = 0; j < t; ++j) {
       if (j == i) continue;
-      if (BN_mod_mul(numerator.get(), numerator.get(), x[j].get(), p.get(),
-                     ctx.get()) != 1 ||
-          BN_mod_sub(difference.get(), x[j].get(), x[i].get(), p.get(),
-                     ctx.get()) != 1 ||
-          BN_mod_mul(denominator.get(), denominator.get(), difference.get(),
-                     p.get(), ctx.get()) != 1) {
+      int64_t diff =
+          static_cast<int64_t>(shares[j].x) - static_cast<int64_t>(shares[i].x);
+      if (diff < 0) {
+        negative = !negative;
+        diff = -diff;
+      }
+      if (BN_mul_word(num[i].get(), shares[j].x) != 1 ||
+          BN_mul_word(den[i].get(), static_cast<BN_ULONG>(diff)) != 1) {
         return BignumFailure("Shamir reconstruction failed");
       }
     }
-    // The x are distinct and below p, so the denominator is invertible.
-    if (BN_mod_inverse(denominator.get(), denominator.get(), p.get(),
-                       ctx.get()) == nullptr ||
-        BN_mod_mul(term.get(), y[i].get(), numerator.get(), p.get(),
-                   ctx.get()) != 1 ||
-        BN_mod_mul(term.get(), term.get(), denominator.get(), p.get(),
+    BN_set_negative(den[i].get(), negative ? 1 : 0);
+    if (BN_nnmod(num[i].get(), num[i].get(), p.get(), ctx.get()) != 1 ||
+        BN_nnmod(den[i].get(), den[i].get(), p.get(), ctx.get()) != 1 ||
+        (i == 0 ? BN_copy(prefix[0].get(), den[0].get()) == nullptr
+                : BN_mod_mul(prefix[i].get(), prefix[i - 1].get(), den[i].get(),
+                             p.get(), ctx.get()) != 1)) {
+      return BignumFailure("Shamir reconstruction failed");
+    }
+  }
+  BignumPtr inverse(
+      BN_mod_inverse(nullptr, prefix[t - 1].get(), p.get(), ctx.get()));
+  BignumPtr secret = NewSecretBignum();
+  BignumPtr term = NewSecretBignum();
+  BignumPtr inverse_i(BN_new());
+  if (inverse == nullptr || secret == nullptr || term == nullptr ||
+      inverse_i == nullptr) {
+    return BignumFailure("Shamir reconstruction failed");
+  }
+  BN_zero(secret.get());
+  for (size_t k = t; k-- > 0;) {
+    // inverse = (den_0 ... den_k)^-1, so 1/den_k = inverse * prefix_{k-1}.
+    if (k > 0) {
+      if (BN_mod_mul(inverse_i.get(), inverse.get(), prefix[k - 1].get(),
+                     p.get(), ctx.get()) != 1 ||
+          BN_mod_mul(inverse.get(), inverse.get(), den[k].get(), p.get(),
+                     ctx.get()) != 1) {
+        return BignumFailure("Shamir reconstruction failed");
+      }
+    } else if (BN_copy(inverse_i.get(), inverse.get()) == nullptr) {
+      return BignumFailure("Shamir reconstruction failed");
+    }
+    if (BN_mod_mul(term.get(), y[k].get(), num[k].get(), p.get(), ctx.get()) !=
+            1 ||
+        BN_mod_mul(term.get(), term.get(), inverse_i.get(), p.get(),
                    ctx.get()) != 1 ||
         BN_mod_add(secret.get(), secret.get(), term.get(), p.get(),
                    ctx.get()) != 1) {

@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/pki/certificate_authority.h"
 #include "common/pki/identity.h"
 #include "common/pki/issued_index.h"
 #include "common/pki/openssl_util.h"
@@ -47,6 +48,12 @@ std::string PkiPaths::crl() const { return util::JoinPath(dir, "crl.pem"); }
 std::string PkiPaths::client_cert(const std::string& id) const {
   return util::JoinPath(util::JoinPath(dir, "clients"), id + ".crt");
 }
+std::string PkiPaths::simulator_cert(const std::string& id) const {
+  return util::JoinPath(dir, absl::StrCat("simulators/", id, ".crt"));
+}
+std::string PkiPaths::simulator_key(const std::string& id) const {
+  return util::JoinPath(dir, absl::StrCat("simulators/", id, ".key"));
+}
 std::string PkiPaths::client_key(const std::string& id) const {
   return util::JoinPath(util::JoinPath(dir, "clients"), id + ".key");
 }
@@ -66,15 +73,6 @@ constexpr size_t kMaxFederationName = 40;
 
 std::string Rfc3339(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
-}
-
-std::string NameEntry(const X509_NAME* name, int nid) {
-  int index = X509_NAME_get_index_by_NID(name, nid, -1);
-  if (index < 0) return "";
-  const ASN1_STRING* data =
-      X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
-  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
-                     static_cast<size_t>(ASN1_STRING_length(data)));
 }
 
 bool IsIpAddress(const std::string& name) {
@@ -106,34 +104,7 @@ absl::Status CheckValidityDays(int days) {
   return absl::OkStatus();
 }
 
-struct Ca {
-  X509Ptr cert;
-  EVP_PKEYPtr key;
-  std::string organization;
-  absl::Time not_after;
-};
-
-absl::StatusOr<Ca> LoadCa(const PkiPaths& paths) {
-  if (!util::PathExists(paths.ca_cert())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no federation CA in ", paths.dir, " (", paths.ca_cert(),
-        " is missing): run `fedge pki init --dir ", paths.dir, "` first"));
-  }
-  FEDGE_ASSIGN_OR_RETURN(std::string pem, util::ReadFile(paths.ca_cert()));
-  Ca ca;
-  FEDGE_ASSIGN_OR_RETURN(ca.cert, ParseCertificate(pem, paths.ca_cert()));
-  FEDGE_ASSIGN_OR_RETURN(ca.key, ReadPrivateKey(paths.ca_key()));
-  if (X509_check_private_key(ca.cert.get(), ca.key.get()) != 1) {
-    ERR_clear_error();
-    return absl::FailedPreconditionError(
-        absl::StrCat(paths.ca_key(), " is not the key of ", paths.ca_cert()));
-  }
-  ca.organization =
-      NameEntry(X509_get_subject_name(ca.cert.get()), NID_organizationName);
-  FEDGE_ASSIGN_OR_RETURN(ca.not_after,
-                         FromAsn1Time(X509_get0_notAfter(ca.cert.get())));
-  return ca;
-}
+using Ca = CertificateAuthority;
 
 IssuedRecord RecordOf(X509* cert, absl::string_view role, absl::string_view id,
                       absl::Time not_after) {
@@ -174,25 +145,13 @@ absl::StatusOr<IssuedRecord> IssueLeaf(
     const Ca& ca, const std::string& role, const std::string& common_name,
     const char* extended_key_usage, GENERAL_NAMES* alt_names, int validity_days,
     absl::Time now, const std::string& cert_path, const std::string& key_path) {
-  FEDGE_ASSIGN_OR_RETURN(EVP_PKEYPtr key, GenerateP256Key());
-  CertSpec spec;
-  spec.organization = ca.organization;
-  spec.unit = role;
-  spec.common_name = common_name;
-  spec.subject_key = key.get();
-  spec.issuer = ca.cert.get();
-  spec.issuer_key = ca.key.get();
-  spec.not_before = now - kClockSkew;
-  spec.not_after =
-      std::min(now + absl::Hours(24) * validity_days, ca.not_after);
-  spec.extensions = {{NID_basic_constraints, "critical,CA:FALSE"},
-                     {NID_key_usage, "critical,digitalSignature"},
-                     {NID_ext_key_usage, extended_key_usage}};
-  spec.alt_names = alt_names;
-  FEDGE_ASSIGN_OR_RETURN(X509Ptr cert, MakeCertificate(spec));
-  FEDGE_RETURN_IF_ERROR(WritePrivateKey(key_path, key.get()));
-  FEDGE_RETURN_IF_ERROR(WriteCertificate(cert_path, cert.get()));
-  return RecordOf(cert.get(), role, common_name, spec.not_after);
+  FEDGE_ASSIGN_OR_RETURN(
+      Leaf leaf,
+      MakeLeaf(ca.cert.get(), ca.key.get(), ca.organization, ca.not_after, role,
+               common_name, extended_key_usage, alt_names, validity_days, now));
+  FEDGE_RETURN_IF_ERROR(WritePrivateKey(key_path, leaf.key.get()));
+  FEDGE_RETURN_IF_ERROR(WriteCertificate(cert_path, leaf.cert.get()));
+  return RecordOf(leaf.cert.get(), role, common_name, leaf.not_after);
 }
 
 }  // namespace
@@ -279,7 +238,7 @@ absl::Status IssueClient(const std::string& dir, const std::string& id,
   }
   FEDGE_RETURN_IF_ERROR(CheckValidityDays(validity_days));
   PkiPaths paths(dir);
-  FEDGE_ASSIGN_OR_RETURN(Ca ca, LoadCa(paths));
+  FEDGE_ASSIGN_OR_RETURN(Ca ca, LoadCertificateAuthority(paths));
   FEDGE_ASSIGN_OR_RETURN(std::vector<IssuedRecord> records,
                          ReadIssuedIndex(paths.issued_index()));
   for (const IssuedRecord& r : records) {
@@ -304,6 +263,28 @@ absl::Status IssueClient(const std::string& dir, const std::string& id,
   return WriteIssuedIndex(paths.issued_index(), records);
 }
 
+absl::Status IssueSimulator(const std::string& dir, const std::string& id,
+                            int validity_days) {
+  if (!IsValidClientId(id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid simulator id '", id, "'"));
+  }
+  FEDGE_RETURN_IF_ERROR(CheckValidityDays(validity_days));
+  PkiPaths paths(dir);
+  FEDGE_ASSIGN_OR_RETURN(Ca ca, LoadCertificateAuthority(paths));
+  FEDGE_ASSIGN_OR_RETURN(std::vector<IssuedRecord> records,
+                         ReadIssuedIndex(paths.issued_index()));
+  FEDGE_RETURN_IF_ERROR(
+      util::MakeDirectories(util::JoinPath(dir, "simulators")));
+  FEDGE_ASSIGN_OR_RETURN(
+      IssuedRecord record,
+      IssueLeaf(ca, "simulator", id, "clientAuth", nullptr, validity_days,
+                util::Clock::Real()->Now(), paths.simulator_cert(id),
+                paths.simulator_key(id)));
+  records.push_back(record);
+  return WriteIssuedIndex(paths.issued_index(), records);
+}
+
 absl::Status RevokeClient(const std::string& dir, const std::string& id) {
   if (!IsValidClientId(id)) {
     return absl::InvalidArgumentError(
@@ -321,7 +302,7 @@ absl::Status RevokeClient(const std::string& dir, const std::string& id) {
   const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.get());
   const std::string serial_hex = SerialHex(serial);
 
-  FEDGE_ASSIGN_OR_RETURN(Ca ca, LoadCa(paths));
+  FEDGE_ASSIGN_OR_RETURN(Ca ca, LoadCertificateAuthority(paths));
   FEDGE_ASSIGN_OR_RETURN(X509_CRLPtr crl, ReadCrl(paths.crl(), ca.key.get()));
   FEDGE_ASSIGN_OR_RETURN(std::vector<IssuedRecord> records,
                          ReadIssuedIndex(paths.issued_index()));

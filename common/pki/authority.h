@@ -12,6 +12,9 @@
 //   audit.key audit.pub           Ed25519 key that signs audit checkpoints
 //   crl.pem                       CA-signed revocation list (starts empty)
 //   clients/<id>.crt <id>.key     devices (clientAuth, OU=device)
+//   simulators/<id>.crt <id>.key  fleet simulators (clientAuth,
+//                                 OU=simulator): act for virtual clients
+//                                 on servers that accept them
 //   issued.tsv                    serial, role, id, not-after of every cert
 
 #include <string>
@@ -36,6 +39,8 @@ struct PkiPaths {
   std::string crl() const;
   std::string client_cert(const std::string& id) const;
   std::string client_key(const std::string& id) const;
+  std::string simulator_cert(const std::string& id) const;
+  std::string simulator_key(const std::string& id) const;
   std::string issued_index() const;
 };
 
@@ -56,6 +61,11 @@ absl::Status InitFederation(const std::string& dir, const InitOptions& options);
 // invalid id, AlreadyExists if the id was issued before (and not revoked).
 absl::Status IssueClient(const std::string& dir, const std::string& id,
                          int validity_days = 825);
+
+// Issues simulators/<id>.crt and .key (OU=simulator) for `fedge sim
+// --shard` against a server of this federation that accepts virtual clients.
+absl::Status IssueSimulator(const std::string& dir, const std::string& id,
+                            int validity_days = 825);
 
 // Adds the serial of clients/<id>.crt to the CRL, re-signs it and replaces
 // crl.pem atomically. NotFound if no certificate was issued to `id`.

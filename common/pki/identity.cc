@@ -42,6 +42,8 @@ absl::string_view RoleName(Role role) {
       return "admin";
     case Role::kDevice:
       return "device";
+    case Role::kSimulator:
+      return "simulator";
   }
   return "unknown";
 }
@@ -50,8 +52,11 @@ absl::StatusOr<Role> ParseRole(absl::string_view name) {
   if (name == "server") return Role::kServer;
   if (name == "admin") return Role::kAdmin;
   if (name == "device") return Role::kDevice;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown role '", name, "' (expected server, admin or device)"));
+  if (name == "simulator") return Role::kSimulator;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown role '", name,
+                   "' (expected server, admin, device or "
+                   "simulator)"));
 }
 
 absl::StatusOr<PeerIdentity> IdentityFromPem(absl::string_view cert_pem) {
@@ -75,7 +80,7 @@ absl::StatusOr<PeerIdentity> IdentityFromPem(absl::string_view cert_pem) {
   if (!parsed_role.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "certificate of '", identity.id, "' has no fedge role: subject OU is '",
-        role, "', expected server, admin or device"));
+        role, "', expected server, admin, device or simulator"));
   }
   identity.role = *parsed_role;
 

@@ -12,9 +12,11 @@
 
 namespace fedge::pki {
 
-enum class Role { kServer, kAdmin, kDevice };
+// kSimulator: a fleet simulator, which may act for the virtual clients it
+// simulates on a server that accepts virtual clients (never by default).
+enum class Role { kServer, kAdmin, kDevice, kSimulator };
 
-// "server" / "admin" / "device".
+// "server" / "admin" / "device" / "simulator".
 absl::string_view RoleName(Role role);
 absl::StatusOr<Role> ParseRole(absl::string_view name);
 

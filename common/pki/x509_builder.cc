@@ -34,25 +34,6 @@ class SecretString {
   std::string value_;
 };
 
-// PKCS#8 PEM; the buffer is secure memory so it is wiped when freed.
-absl::StatusOr<std::string> PrivateKeyPem(EVP_PKEY* key) {
-  BIOPtr bio(BIO_new(BIO_s_secmem()));
-  if (bio == nullptr ||
-      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr,
-                               nullptr) != 1) {
-    return OpenSslError("cannot encode private key");
-  }
-  return BioContents(bio.get());
-}
-
-absl::StatusOr<std::string> CertificatePem(X509* cert) {
-  BIOPtr bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr || PEM_write_bio_X509(bio.get(), cert) != 1) {
-    return OpenSslError("cannot encode certificate");
-  }
-  return BioContents(bio.get());
-}
-
 absl::StatusOr<ASN1_TIMEPtr> Asn1Time(absl::Time t) {
   ASN1_TIMEPtr out(ASN1_TIME_set(nullptr, absl::ToTimeT(t)));
   if (out == nullptr) return OpenSslError("cannot encode time");
@@ -105,6 +86,25 @@ absl::Status AddExtension(X509* cert, X509V3_CTX* ctx, int nid,
 }
 
 }  // namespace
+
+// PKCS#8 PEM; the buffer is secure memory so it is wiped when freed.
+absl::StatusOr<std::string> PrivateKeyPem(EVP_PKEY* key) {
+  BIOPtr bio(BIO_new(BIO_s_secmem()));
+  if (bio == nullptr ||
+      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr,
+                               nullptr) != 1) {
+    return OpenSslError("cannot encode private key");
+  }
+  return BioContents(bio.get());
+}
+
+absl::StatusOr<std::string> CertificatePem(X509* cert) {
+  BIOPtr bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr || PEM_write_bio_X509(bio.get(), cert) != 1) {
+    return OpenSslError("cannot encode certificate");
+  }
+  return BioContents(bio.get());
+}
 
 // ---- Keys ----
 
@@ -260,6 +260,36 @@ absl::StatusOr<X509Ptr> MakeCertificate(const CertSpec& spec) {
         absl::StrCat("cannot sign certificate CN=", spec.common_name));
   }
   return cert;
+}
+
+absl::StatusOr<Leaf> MakeLeaf(X509* ca_cert, EVP_PKEY* ca_key,
+                              const std::string& organization,
+                              absl::Time ca_not_after, const std::string& role,
+                              const std::string& common_name,
+                              const char* extended_key_usage,
+                              GENERAL_NAMES* alt_names, int validity_days,
+                              absl::Time now) {
+  // Tolerates clocks a few minutes behind the issuer's.
+  constexpr absl::Duration kClockSkew = absl::Minutes(5);
+  Leaf leaf;
+  FEDGE_ASSIGN_OR_RETURN(leaf.key, GenerateP256Key());
+  CertSpec spec;
+  spec.organization = organization;
+  spec.unit = role;
+  spec.common_name = common_name;
+  spec.subject_key = leaf.key.get();
+  spec.issuer = ca_cert;
+  spec.issuer_key = ca_key;
+  spec.not_before = now - kClockSkew;
+  spec.not_after =
+      std::min(now + absl::Hours(24) * validity_days, ca_not_after);
+  spec.extensions = {{NID_basic_constraints, "critical,CA:FALSE"},
+                     {NID_key_usage, "critical,digitalSignature"},
+                     {NID_ext_key_usage, extended_key_usage}};
+  spec.alt_names = alt_names;
+  FEDGE_ASSIGN_OR_RETURN(leaf.cert, MakeCertificate(spec));
+  leaf.not_after = spec.not_after;
+  return leaf;
 }
 
 // ---- Revocation lists ----

@@ -82,6 +82,28 @@ struct CertSpec {
 // `spec.issuer_key`.
 absl::StatusOr<X509Ptr> MakeCertificate(const CertSpec& spec);
 
+// A fresh P-256 key and an end-entity certificate for it signed by the CA:
+// subject O=`organization`, OU=`role`, CN=`common_name`; CA:FALSE,
+// digitalSignature, the given extended key usage and optional SANs; valid
+// from `now` minus a few minutes of clock skew to `now` + validity_days, but
+// never past `ca_not_after`.
+struct Leaf {
+  EVP_PKEYPtr key;
+  X509Ptr cert;
+  absl::Time not_after;
+};
+absl::StatusOr<Leaf> MakeLeaf(X509* ca_cert, EVP_PKEY* ca_key,
+                              const std::string& organization,
+                              absl::Time ca_not_after, const std::string& role,
+                              const std::string& common_name,
+                              const char* extended_key_usage,
+                              GENERAL_NAMES* alt_names, int validity_days,
+                              absl::Time now);
+
+// PEM encodings (the private key as PKCS#8).
+absl::StatusOr<std::string> CertificatePem(X509* cert);
+absl::StatusOr<std::string> PrivateKeyPem(EVP_PKEY* key);
+
 // ---- Revocation lists ----
 
 // Reads the PEM CRL at `path` and checks its signature with `ca_key`:
