@@ -8,10 +8,18 @@
 // too. In the loudly-labelled insecure local demo mode, clients name
 // themselves in the `fedge-client-id` metadata entry and admin calls are
 // open.
+//
+// Virtual clients: a fleet simulator's certificate (role simulator) may act
+// for the virtual clients it simulates, named in the `fedge-virtual-client`
+// metadata entry, on a server configured to accept them (never by default).
+// A virtual client may present its own device certificate (issued by the
+// federation CA, naming it) in `fedge-virtual-certificate-bin`; it is
+// verified like a TLS client certificate and used for secure aggregation.
 
 #include <grpcpp/server_context.h>
 
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "common/pki/identity.h"
@@ -20,12 +28,23 @@
 namespace fedge::server {
 
 inline constexpr char kInsecureClientIdMetadata[] = "fedge-client-id";
+inline constexpr char kVirtualClientMetadata[] = "fedge-virtual-client";
+inline constexpr char kVirtualCertificateMetadata[] =
+    "fedge-virtual-certificate-bin";
+
+struct VirtualClientPolicy {
+  bool accept = false;
+  // The federation CA, to verify virtual clients' certificates.
+  std::string ca_certificate_pem;
+};
 
 class Authenticator {
  public:
   // `revocations` null means insecure demo mode.
-  explicit Authenticator(pki::RevocationList* revocations)
-      : revocations_(revocations) {}
+  explicit Authenticator(pki::RevocationList* revocations,
+                         VirtualClientPolicy virtual_clients = {})
+      : revocations_(revocations),
+        virtual_clients_(std::move(virtual_clients)) {}
 
   // The caller's identity if it holds `role`: Unauthenticated without a
   // usable identity, PermissionDenied for a revoked certificate or another
@@ -37,7 +56,12 @@ class Authenticator {
   pki::RevocationList* revocations() const { return revocations_; }
 
  private:
+  absl::StatusOr<pki::PeerIdentity> VirtualClient(
+      const grpc::ServerContextBase& context,
+      const pki::PeerIdentity& simulator) const;
+
   pki::RevocationList* revocations_;
+  VirtualClientPolicy virtual_clients_;
 };
 
 }  // namespace fedge::server

@@ -136,7 +136,18 @@ absl::Status FederationServer::Build() {
         credentials, net::MakeServerCredentials(
                          {config.tls.ca_cert, config.tls.cert, config.tls.key},
                          revocations_.get()));
-    authenticator_ = std::make_unique<Authenticator>(revocations_.get());
+    VirtualClientPolicy virtual_clients;
+    virtual_clients.accept = config.accept_virtual_clients;
+    if (virtual_clients.accept) {
+      FEDGE_ASSIGN_OR_RETURN(virtual_clients.ca_certificate_pem,
+                             util::ReadFile(config.tls.ca_cert));
+      FEDGE_LOG(Warning, "server")
+          << "this server accepts virtual clients from fleet simulators "
+             "(simulation.accept_virtual_clients): use it for simulations "
+             "only";
+    }
+    authenticator_ = std::make_unique<Authenticator>(revocations_.get(),
+                                                     std::move(virtual_clients));
   }
   // Clients revoked through the Admin service stay revoked after a restart.
   if (revocations_ != nullptr) {

@@ -1,9 +1,11 @@
 #include "common/config/common_schema.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/config/value_checks.h"
 #include "common/data/partition.h"
 
@@ -38,30 +40,62 @@ std::string WhatFormatReads(const std::string& format) {
          "has_header, example_shape, num_classes and feature_scale";
 }
 
+// The partition keys that only some schemes use, and those schemes.
+struct SchemeKey {
+  const char* key;
+  std::vector<data::PartitionScheme> schemes;
+};
+const std::vector<SchemeKey>& SchemeKeys() {
+  using data::PartitionScheme;
+  static const std::vector<SchemeKey>* const kKeys = new std::vector<SchemeKey>{
+      {"alpha", {PartitionScheme::kDirichlet, PartitionScheme::kQuantitySkew}},
+      {"min_size",
+       {PartitionScheme::kDirichlet, PartitionScheme::kQuantitySkew}},
+      {"labels_per_client", {PartitionScheme::kLabelsPerClient}},
+      {"shards_per_client", {PartitionScheme::kShards}},
+      {"noise_sigma", {PartitionScheme::kFeatureNoise}},
+  };
+  return *kKeys;
+}
+
+// "'dirichlet' or 'quantity_skew'".
+std::string SchemeList(const std::vector<data::PartitionScheme>& schemes) {
+  std::string list;
+  for (size_t i = 0; i < schemes.size(); ++i) {
+    absl::StrAppend(&list, i == 0 ? "" : " or ", "'",
+                    data::PartitionSchemeName(schemes[i]), "'");
+  }
+  return list;
+}
+
 void ReadPartition(MapReader partition, data::DataSource* out) {
   data::DataSource::PartitionRef ref;
   const bool index_ok = partition.Required("index", &ref.index);
   const bool count_ok =
       partition.Required("count", &ref.spec.count, AtLeast<uint64_t>(1));
   std::string scheme = data::PartitionSchemeName(ref.spec.scheme);
-  if (partition.Optional("scheme", &scheme)) {
+  bool scheme_ok = partition.Optional("scheme", &scheme);
+  if (scheme_ok) {
     absl::StatusOr<data::PartitionScheme> parsed =
         data::ParsePartitionScheme(scheme);
     if (parsed.ok()) {
       ref.spec.scheme = *parsed;
     } else {
+      scheme_ok = false;
       partition.Fail(
           "scheme",
-          absl::StrCat(
-              "unknown value '", scheme, "' (accepted: ",
-              data::PartitionSchemeName(data::PartitionScheme::kIid), ", ",
-              data::PartitionSchemeName(data::PartitionScheme::kDirichlet),
-              ")"));
+          absl::StrCat("unknown value '", scheme, "' (accepted: ",
+                       absl::StrJoin(data::PartitionSchemeNames(), ", "), ")"));
     }
   }
   partition.Optional("alpha", &ref.spec.alpha, GreaterThan(0.0));
   partition.Optional("seed", &ref.spec.seed);
   partition.Optional("min_size", &ref.spec.min_size);
+  partition.Optional("labels_per_client", &ref.spec.labels_per_client,
+                     AtLeast<uint64_t>(1));
+  partition.Optional("shards_per_client", &ref.spec.shards_per_client,
+                     AtLeast<uint64_t>(1));
+  partition.Optional("noise_sigma", &ref.spec.noise_sigma, AtLeast(0.0));
 
   if (index_ok && count_ok && ref.index >= ref.spec.count) {
     partition.Fail(
@@ -69,12 +103,20 @@ void ReadPartition(MapReader partition, data::DataSource* out) {
                               partition.KeyPath("count"), ", which is ",
                               ref.spec.count, ")"));
   }
-  if (ref.spec.scheme != data::PartitionScheme::kDirichlet &&
-      partition.Has("alpha")) {
-    partition.Fail(
-        "alpha",
-        absl::StrCat("only used with scheme 'dirichlet', but ",
-                     partition.KeyPath("scheme"), " is '", scheme, "'"));
+  // With an unknown scheme there is no telling which keys belong.
+  if (scheme_ok) {
+    for (const SchemeKey& entry : SchemeKeys()) {
+      if (!partition.Has(entry.key) ||
+          std::find(entry.schemes.begin(), entry.schemes.end(),
+                    ref.spec.scheme) != entry.schemes.end()) {
+        continue;
+      }
+      partition.Fail(
+          entry.key,
+          absl::StrCat("only used with scheme ", SchemeList(entry.schemes),
+                       ", but ", partition.KeyPath("scheme"), " is '", scheme,
+                       "'"));
+    }
   }
   out->partition = ref;
 }

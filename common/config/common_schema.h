@@ -18,11 +18,16 @@ void ReadModelSpec(MapReader model, models::ModelSpec* spec);
 
 // {format: fashion_mnist|idx|csv, dir, split: train|test, images, labels,
 //  path, label_column, has_header, example_shape, num_classes,
-//  feature_scale, partition: {index, count, scheme: iid|dirichlet, alpha,
-//  seed, min_size}}. A key that belongs to another format than the one
-// chosen is an error saying which format it belongs to; idx requires images
-// and labels, csv requires path. A partition requires index < count; alpha
-// (> 0) is only for scheme dirichlet.
+//  feature_scale, partition: {index, count, scheme: iid|dirichlet|
+//  labels_per_client|quantity_skew|shards|feature_noise, alpha, seed,
+//  min_size, labels_per_client, shards_per_client, noise_sigma}}. A key that
+// belongs to another format than the one chosen is an error saying which
+// format it belongs to; idx requires images and labels, csv requires path.
+// A partition requires index < count; the scheme parameters are only
+// accepted with their schemes: alpha (> 0) and min_size with dirichlet or
+// quantity_skew, labels_per_client (>= 1) with labels_per_client,
+// shards_per_client (>= 1) with shards, noise_sigma (>= 0) with
+// feature_noise.
 void ReadDataSource(MapReader source, data::DataSource* out);
 
 }  // namespace fedge::config

@@ -147,7 +147,8 @@ TEST(DataSourceSchemaTest, PartitionRules) {
                              "alpha: 0.3}\n",
                              &source)),
             "c.yaml:2:42: data.partition.alpha: only used with scheme "
-            "'dirichlet', but data.partition.scheme is 'iid'");
+            "'dirichlet' or 'quantity_skew', but data.partition.scheme is "
+            "'iid'");
   EXPECT_EQ(Message(ReadData("data:\n  partition: {index: 0, count: 2, "
                              "scheme: dirichlet, alpha: 0}\n",
                              &source)),
@@ -158,8 +159,102 @@ TEST(DataSourceSchemaTest, PartitionRules) {
             "c.yaml:2:22: data.partition.count: 0 is out of range (expected "
             "count >= 1)\n"
             "c.yaml:2:33: data.partition.scheme: unknown value 'skew' "
-            "(accepted: iid, dirichlet)\n"
+            "(accepted: iid, dirichlet, labels_per_client, quantity_skew, "
+            "shards, feature_noise)\n"
             "c.yaml: data.partition.index: required key is missing");
+}
+
+TEST(DataSourceSchemaTest, ReadsEachSchemesParameters) {
+  data::DataSource source;
+  absl::Status status = ReadData(
+      "data:\n  partition: {index: 0, count: 8, scheme: labels_per_client, "
+      "labels_per_client: 3}\n",
+      &source);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(source.partition->spec.scheme,
+            data::PartitionScheme::kLabelsPerClient);
+  EXPECT_EQ(source.partition->spec.labels_per_client, 3u);
+
+  status = ReadData(
+      "data:\n  partition: {index: 0, count: 8, scheme: quantity_skew, "
+      "alpha: 0.2, min_size: 4}\n",
+      &source);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(source.partition->spec.scheme,
+            data::PartitionScheme::kQuantitySkew);
+  EXPECT_DOUBLE_EQ(source.partition->spec.alpha, 0.2);
+  EXPECT_EQ(source.partition->spec.min_size, 4u);
+
+  status = ReadData(
+      "data:\n  partition: {index: 0, count: 8, scheme: shards, "
+      "shards_per_client: 5}\n",
+      &source);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(source.partition->spec.scheme, data::PartitionScheme::kShards);
+  EXPECT_EQ(source.partition->spec.shards_per_client, 5u);
+
+  status = ReadData(
+      "data:\n  partition: {index: 0, count: 8, scheme: feature_noise, "
+      "noise_sigma: 0.25}\n",
+      &source);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(source.partition->spec.scheme,
+            data::PartitionScheme::kFeatureNoise);
+  EXPECT_DOUBLE_EQ(source.partition->spec.noise_sigma, 0.25);
+}
+
+TEST(DataSourceSchemaTest, SchemeParametersOnlyWithTheirScheme) {
+  data::DataSource source;
+  EXPECT_EQ(Message(ReadData("data:\n  partition:\n    index: 0\n"
+                             "    count: 2\n    scheme: shards\n"
+                             "    labels_per_client: 2\n"
+                             "    noise_sigma: 0.1\n    min_size: 3\n",
+                             &source)),
+            "c.yaml:6:24: data.partition.labels_per_client: only used with "
+            "scheme 'labels_per_client', but data.partition.scheme is "
+            "'shards'\n"
+            "c.yaml:7:18: data.partition.noise_sigma: only used with scheme "
+            "'feature_noise', but data.partition.scheme is 'shards'\n"
+            "c.yaml:8:15: data.partition.min_size: only used with scheme "
+            "'dirichlet' or 'quantity_skew', but data.partition.scheme is "
+            "'shards'");
+  EXPECT_EQ(Message(ReadData("data:\n  partition: {index: 0, count: 2, "
+                             "scheme: dirichlet, shards_per_client: 2}\n",
+                             &source)),
+            "c.yaml:2:73: data.partition.shards_per_client: only used with "
+            "scheme 'shards', but data.partition.scheme is 'dirichlet'");
+  // An unknown scheme is reported alone: which keys belong is unknown.
+  EXPECT_EQ(Message(ReadData("data:\n  partition: {index: 0, count: 2, "
+                             "scheme: patho, labels_per_client: 2}\n",
+                             &source)),
+            "c.yaml:2:43: data.partition.scheme: unknown value 'patho' "
+            "(accepted: iid, dirichlet, labels_per_client, quantity_skew, "
+            "shards, feature_noise)");
+}
+
+TEST(DataSourceSchemaTest, SchemeParameterRanges) {
+  data::DataSource source;
+  EXPECT_EQ(Message(ReadData("data:\n  partition: {index: 0, count: 2, "
+                             "scheme: labels_per_client, "
+                             "labels_per_client: 0}\n",
+                             &source)),
+            "c.yaml:2:81: data.partition.labels_per_client: 0 is out of "
+            "range (expected labels_per_client >= 1)");
+  EXPECT_EQ(Message(ReadData("data:\n  partition: {index: 0, count: 2, "
+                             "scheme: shards, shards_per_client: 0}\n",
+                             &source)),
+            "c.yaml:2:70: data.partition.shards_per_client: 0 is out of "
+            "range (expected shards_per_client >= 1)");
+  EXPECT_EQ(Message(ReadData("data:\n  partition: {index: 0, count: 2, "
+                             "scheme: feature_noise, noise_sigma: -0.5}\n",
+                             &source)),
+            "c.yaml:2:71: data.partition.noise_sigma: -0.5 is out of range "
+            "(expected noise_sigma >= 0)");
+  EXPECT_EQ(Message(ReadData("data:\n  partition: {index: 0, count: 2, "
+                             "scheme: quantity_skew, alpha: 0}\n",
+                             &source)),
+            "c.yaml:2:65: data.partition.alpha: 0 is out of range (expected "
+            "alpha > 0)");
 }
 
 TEST(ModelSpecSchemaTest, ReadsBuiltinModel) {

@@ -158,6 +158,8 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::string& yaml,
   ReadSecureAggregation(root.Child("secure_aggregation"),
                         &c.secure_aggregation);
   ReadLimits(root.Child("limits"), &c.limits);
+  root.Child("simulation")
+      .Optional("accept_virtual_clients", &c.accept_virtual_clients);
   ReadEvaluation(root.Child("evaluation"), &c.evaluation);
   FEDGE_RETURN_IF_ERROR(doc.Finish());
   return c;

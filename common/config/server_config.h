@@ -110,6 +110,9 @@ struct ServerConfig {
   secagg::SecAggConfig secure_aggregation;
   LimitsConfig limits;
   EvaluationConfig evaluation;
+  // Let fleet simulators (role simulator) act for virtual clients. Only for
+  // simulation federations; `fedge sim` sets it on its own server.
+  bool accept_virtual_clients = false;
 };
 
 // Reads and validates a server config. Relative paths in the file are

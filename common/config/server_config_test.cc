@@ -142,7 +142,7 @@ TEST(ServerConfigTest, UnknownKeyIsReportedWithSuggestion) {
             "server.yaml:7:1: round: unknown key (did you mean 'rounds'?); "
             "known keys: run, listen, metrics_listen, tls, model, rounds, "
             "cohort, deadlines, training, strategy, secure_aggregation, "
-            "limits, evaluation");
+            "limits, simulation, evaluation");
 }
 
 TEST(ServerConfigTest, WrongTypeIsReported) {
@@ -292,7 +292,7 @@ TEST(ServerConfigTest, AllProblemsAreReportedTogether) {
             "0 < fraction <= 1)\n"
             "server.yaml:9:1: foo: unknown key; known keys: run, listen, "
             "metrics_listen, tls, model, rounds, cohort, deadlines, training, "
-            "strategy, secure_aggregation, limits, evaluation");
+            "strategy, secure_aggregation, limits, simulation, evaluation");
 }
 
 TEST(ServerConfigTest, RelativePathsResolveAgainstTheBaseDir) {

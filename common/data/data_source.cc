@@ -2,6 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/data/partition_noise.h"
 #include "common/util/status_macros.h"
 
 namespace fedge::data {
@@ -48,11 +49,15 @@ absl::StatusOr<Dataset> LoadDataSource(const DataSource& source) {
   if (!source.partition.has_value()) return dataset;
 
   // Partition the whole data set's labels, so every process that names the
-  // same spec computes the same split, then keep only this client's part.
+  // same spec computes the same split, then keep only this client's part
+  // (with the scheme's feature noise, if it has any).
+  const DataSource::PartitionRef& ref = *source.partition;
   FEDGE_ASSIGN_OR_RETURN(
       std::vector<std::vector<size_t>> parts,
-      Partition(dataset.labels, dataset.num_classes, source.partition->spec));
-  return dataset.Subset(parts[source.partition->index]);
+      Partition(dataset.labels, dataset.num_classes, ref.spec));
+  Dataset part = dataset.Subset(parts[ref.index]);
+  FEDGE_RETURN_IF_ERROR(ApplyPartitionNoise(ref.spec, ref.index, &part));
+  return part;
 }
 
 }  // namespace fedge::data

@@ -34,7 +34,8 @@ struct DataSource {
   std::optional<PartitionRef> partition;
 };
 
-// Reads the data set and, if a partition is named, keeps only that part.
+// Reads the data set and, if a partition is named, keeps only that part
+// (for scheme feature_noise, with its noise added: ApplyPartitionNoise).
 // Errors say which file or setting is at fault.
 absl::StatusOr<Dataset> LoadDataSource(const DataSource& source);
 

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "common/data/idx_test_util.h"
+#include "common/data/partition_noise.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -74,6 +75,35 @@ TEST(LoadDataSourceTest, PartitionKeepsThisClientsPartOfTheSplit) {
     EXPECT_EQ(d->features, expected.features) << k;
     EXPECT_EQ(d->labels, expected.labels) << k;
     EXPECT_EQ(d->num_classes, 4);
+  }
+}
+
+TEST(LoadDataSourceTest, FeatureNoiseAddsEachClientsNoiseToItsPart) {
+  DataSource source = SmallIdxSource();
+  source.partition.emplace();
+  source.partition->spec.scheme = PartitionScheme::kFeatureNoise;
+  source.partition->spec.count = 4;
+  source.partition->spec.noise_sigma = 0.3;
+  source.partition->spec.seed = 5;
+  absl::StatusOr<Dataset> full = LoadDataSource(SmallIdxSource());
+  ASSERT_TRUE(full.ok()) << full.status();
+  absl::StatusOr<std::vector<std::vector<size_t>>> parts =
+      Partition(full->labels, full->num_classes, source.partition->spec);
+  ASSERT_TRUE(parts.ok()) << parts.status();
+  for (size_t k = 0; k < 4; ++k) {
+    source.partition->index = k;
+    absl::StatusOr<Dataset> d = LoadDataSource(source);
+    ASSERT_TRUE(d.ok()) << d.status();
+    const Dataset clean = full->Subset((*parts)[k]);
+    Dataset expected = clean;
+    // sigma_k = 0.3 k / 3.
+    const double sigma = FeatureNoiseSigma(source.partition->spec, k);
+    EXPECT_NEAR(sigma, 0.1 * static_cast<double>(k), 1e-15);
+    ASSERT_TRUE(AddFeatureNoise(&expected, sigma, FeatureNoiseSeed(5, k)).ok());
+    EXPECT_EQ(d->labels, clean.labels) << k;
+    EXPECT_EQ(d->features, expected.features) << k;
+    // Client 0 is left clean; the others are not.
+    EXPECT_EQ(d->features == clean.features, k == 0) << k;
   }
 }
 

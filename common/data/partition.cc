@@ -2,151 +2,147 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/data/partition_schemes.h"
 #include "common/data/random.h"
 
 namespace fedge::data {
 namespace {
 
-// Dirichlet draws are cheap (classes × clients gamma draws an attempt), so
-// many attempts cost little; past this, min_size is deemed unreachable.
-constexpr int kMaxDirichletAttempts = 1000;
+using internal::Parts;
 
-// Fisher–Yates, from the last position down, with unbiased integer draws.
-void Shuffle(std::vector<size_t>& v, SplitMix64& rng) {
-  for (size_t i = v.size(); i > 1; --i) {
-    const size_t j = static_cast<size_t>(rng.UniformInt(i));
-    std::swap(v[i - 1], v[j]);
-  }
+struct SchemeName {
+  PartitionScheme scheme;
+  const char* name;
+};
+constexpr SchemeName kSchemeNames[] = {
+    {PartitionScheme::kIid, "iid"},
+    {PartitionScheme::kDirichlet, "dirichlet"},
+    {PartitionScheme::kLabelsPerClient, "labels_per_client"},
+    {PartitionScheme::kQuantitySkew, "quantity_skew"},
+    {PartitionScheme::kShards, "shards"},
+    {PartitionScheme::kFeatureNoise, "feature_noise"},
+};
+
+absl::Status CheckAlpha(double alpha) {
+  if (alpha > 0.0 && std::isfinite(alpha)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "Dirichlet alpha ", alpha,
+      " is invalid; it must be a finite number > 0 (small = skewed, "
+      "large = near IID)"));
 }
 
-std::vector<std::vector<size_t>> PartitionIid(size_t n, size_t count,
-                                              SplitMix64& rng) {
-  std::vector<size_t> order(n);
-  std::iota(order.begin(), order.end(), size_t{0});
-  Shuffle(order, rng);
-  std::vector<std::vector<size_t>> parts(count);
-  const size_t base = n / count;
-  const size_t extra = n % count;  // the first `extra` clients get one more
-  size_t begin = 0;
-  for (size_t k = 0; k < count; ++k) {
-    const size_t size = base + (k < extra ? 1 : 0);
-    parts[k].assign(order.begin() + begin, order.begin() + begin + size);
-    std::sort(parts[k].begin(), parts[k].end());
-    begin += size;
+// `what` names the scheme in messages ("Dirichlet" partition needs ...).
+absl::Status CheckLabels(absl::Span<const int64_t> labels, int64_t num_classes,
+                         const std::string& what) {
+  if (num_classes <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " partition needs num_classes >= 1, got ", num_classes));
   }
-  return parts;
-}
-
-// Client proportions ~ Dirichlet(alpha, ..., alpha), computed from log-gamma
-// draws so that tiny alphas (whose gamma draws underflow) still normalise.
-void DrawDirichlet(double alpha, SplitMix64& rng, std::vector<double>& out) {
-  double max_log = -HUGE_VAL;
-  for (double& x : out) {
-    x = rng.LogGamma(alpha);
-    max_log = std::max(max_log, x);
-  }
-  if (max_log == -HUGE_VAL) {
-    // Only for alphas so small (< ~1e-300) that every log draw overflowed:
-    // the Dirichlet's limit as alpha -> 0, all mass on one random client.
-    std::fill(out.begin(), out.end(), 0.0);
-    out[rng.UniformInt(out.size())] = 1.0;
-    return;
-  }
-  double sum = 0.0;
-  for (double& x : out) {
-    x = std::exp(x - max_log);  // the largest becomes 1: sum >= 1
-    sum += x;
-  }
-  for (double& x : out) x /= sum;
-}
-
-// Cut points splitting `n` items by `proportions`: item range of client k is
-// [cuts[k], cuts[k + 1]). Floors of the cumulative shares, the last pinned
-// to n, so rounding never loses or duplicates an item.
-void CutPoints(const std::vector<double>& proportions, size_t n,
-               std::vector<size_t>& cuts) {
-  const size_t count = proportions.size();
-  cuts.assign(count + 1, 0);
-  double cumulative = 0.0;
-  for (size_t k = 0; k + 1 < count; ++k) {
-    cumulative += proportions[k];
-    const double at = std::floor(cumulative * static_cast<double>(n));
-    cuts[k + 1] = std::max(cuts[k], std::min(n, static_cast<size_t>(at)));
-  }
-  cuts[count] = n;
-}
-
-absl::StatusOr<std::vector<std::vector<size_t>>> PartitionDirichlet(
-    absl::Span<const int64_t> labels, int64_t num_classes,
-    const PartitionSpec& spec, SplitMix64& rng) {
-  const size_t count = spec.count;
-  const size_t num_classes_u = static_cast<size_t>(num_classes);
-  std::vector<std::vector<size_t>> by_class(num_classes_u);
-  for (size_t i = 0; i < labels.size(); ++i) by_class[labels[i]].push_back(i);
-
-  // cuts[c] splits class c among the clients.
-  std::vector<std::vector<size_t>> cuts(num_classes_u);
-  std::vector<double> proportions(count);
-  std::vector<size_t> sizes(count);
-  bool accepted = false;
-  int attempt = 0;
-  size_t smallest = 0;
-  while (!accepted && attempt < kMaxDirichletAttempts) {
-    ++attempt;
-    std::fill(sizes.begin(), sizes.end(), 0);
-    for (size_t c = 0; c < num_classes_u; ++c) {
-      DrawDirichlet(spec.alpha, rng, proportions);
-      CutPoints(proportions, by_class[c].size(), cuts[c]);
-      for (size_t k = 0; k < count; ++k)
-        sizes[k] += cuts[c][k + 1] - cuts[c][k];
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] < 0 || labels[i] >= num_classes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("label ", labels[i], " of example ", i,
+                       " is outside [0, ", num_classes, ")"));
     }
-    smallest = *std::min_element(sizes.begin(), sizes.end());
-    accepted = smallest >= spec.min_size;
   }
-  if (!accepted) {
+  return absl::OkStatus();
+}
+
+// count × per_client <= n, written without overflow.
+absl::Status CheckEveryClientCanHave(size_t n, const PartitionSpec& spec,
+                                     size_t per_client, const std::string& what,
+                                     const std::string& fix) {
+  if (n / spec.count >= per_client) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, " partition of ", n, " examples into ", spec.count,
+      " clients cannot give each client at least ", per_client, " ", fix));
+}
+
+absl::StatusOr<Parts> LabelsPerClient(absl::Span<const int64_t> labels,
+                                      int64_t num_classes,
+                                      const PartitionSpec& spec,
+                                      SplitMix64& rng) {
+  const std::string what = "labels_per_client";
+  if (absl::Status s = CheckLabels(labels, num_classes, what); !s.ok()) {
+    return s;
+  }
+  std::vector<char> present(static_cast<size_t>(num_classes), 0);
+  for (int64_t label : labels) present[label] = 1;
+  size_t num_present = 0;
+  for (char p : present) num_present += p;
+  const size_t per_client = spec.labels_per_client;
+  if (num_present == 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat("Dirichlet partition (alpha ", spec.alpha, ", ", count,
-                     " clients, seed ", spec.seed, ") of ", labels.size(),
-                     " examples did not give every client min_size ",
-                     spec.min_size, " examples in ", kMaxDirichletAttempts,
-                     " attempts (the last gave a client ", smallest,
-                     "); lower min_size, raise alpha or use fewer clients"));
+        "labels_per_client partition of an empty data set: there are no "
+        "classes to deal out");
   }
-
-  std::vector<std::vector<size_t>> parts(count);
-  for (size_t k = 0; k < count; ++k) parts[k].reserve(sizes[k]);
-  for (size_t c = 0; c < num_classes_u; ++c) {
-    Shuffle(by_class[c], rng);
-    for (size_t k = 0; k < count; ++k) {
-      parts[k].insert(parts[k].end(), by_class[c].begin() + cuts[c][k],
-                      by_class[c].begin() + cuts[c][k + 1]);
-    }
+  if (per_client == 0 || per_client > num_present) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "labels_per_client ", per_client, " is out of range: the data set has ",
+        num_present, " classes with examples; use 1..", num_present));
   }
-  for (std::vector<size_t>& part : parts) std::sort(part.begin(), part.end());
-  return parts;
+  // count × per_client < num_present, without overflow.
+  const size_t min_clients = (num_present + per_client - 1) / per_client;
+  if (spec.count < min_clients) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "labels_per_client partition: ", spec.count, " clients × ", per_client,
+        " labels per client cannot hold all ", num_present,
+        " classes (a class would have no client); use at least ", min_clients,
+        " clients or more labels per client"));
+  }
+  return internal::PartitionLabelsPerClient(labels, num_classes, spec, rng);
 }
 
 }  // namespace
 
 absl::StatusOr<PartitionScheme> ParsePartitionScheme(const std::string& name) {
-  if (name == "iid") return PartitionScheme::kIid;
-  if (name == "dirichlet") return PartitionScheme::kDirichlet;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown partition scheme \"", name, "\": use \"iid\" or \"dirichlet\""));
+  for (const SchemeName& entry : kSchemeNames) {
+    if (name == entry.name) return entry.scheme;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown partition scheme \"", name, "\": use one of ",
+                   absl::StrJoin(PartitionSchemeNames(), ", ")));
 }
 
 std::string PartitionSchemeName(PartitionScheme scheme) {
-  switch (scheme) {
-    case PartitionScheme::kIid:
-      return "iid";
-    case PartitionScheme::kDirichlet:
-      return "dirichlet";
+  for (const SchemeName& entry : kSchemeNames) {
+    if (scheme == entry.scheme) return entry.name;
   }
   return "unknown";
+}
+
+std::vector<std::string> PartitionSchemeNames() {
+  std::vector<std::string> names;
+  for (const SchemeName& entry : kSchemeNames) names.push_back(entry.name);
+  return names;
+}
+
+std::string PartitionDescription(const PartitionSpec& spec) {
+  std::string params;
+  switch (spec.scheme) {
+    case PartitionScheme::kIid:
+      break;
+    case PartitionScheme::kDirichlet:
+    case PartitionScheme::kQuantitySkew:
+      params = absl::StrCat("alpha=", spec.alpha, ", min_size=", spec.min_size,
+                            ", ");
+      break;
+    case PartitionScheme::kLabelsPerClient:
+      params = absl::StrCat("labels_per_client=", spec.labels_per_client, ", ");
+      break;
+    case PartitionScheme::kShards:
+      params = absl::StrCat("shards_per_client=", spec.shards_per_client, ", ");
+      break;
+    case PartitionScheme::kFeatureNoise:
+      params = absl::StrCat("noise_sigma=", spec.noise_sigma, ", ");
+      break;
+  }
+  return absl::StrCat(PartitionSchemeName(spec.scheme), "(", params,
+                      "seed=", spec.seed, ")");
 }
 
 absl::StatusOr<std::vector<std::vector<size_t>>> Partition(
@@ -158,42 +154,73 @@ absl::StatusOr<std::vector<std::vector<size_t>>> Partition(
         "partition count is 0; it must be at least 1 client");
   }
   SplitMix64 rng(spec.seed);
-  if (spec.scheme == PartitionScheme::kIid) {
-    if (n < spec.count) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "IID partition of ", n, " examples into ", spec.count,
-          " clients would leave clients empty; use at most ", n, " clients"));
-    }
-    return PartitionIid(n, spec.count, rng);
-  }
+  switch (spec.scheme) {
+    case PartitionScheme::kFeatureNoise:
+      if (!(spec.noise_sigma >= 0.0) || !std::isfinite(spec.noise_sigma)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("feature_noise noise_sigma ", spec.noise_sigma,
+                         " is invalid; it must be a finite number >= 0"));
+      }
+      [[fallthrough]];  // the split itself is the IID one
+    case PartitionScheme::kIid:
+      if (n < spec.count) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "IID partition of ", n, " examples into ", spec.count,
+            " clients would leave clients empty; use at most ", n, " clients"));
+      }
+      return internal::PartitionIid(n, spec.count, rng);
 
-  if (!(spec.alpha > 0.0) || !std::isfinite(spec.alpha)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Dirichlet alpha ", spec.alpha,
-        " is invalid; it must be a finite number > 0 (small = skewed, "
-        "large = near IID)"));
-  }
-  if (num_classes <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Dirichlet partition needs num_classes >= 1, got ", num_classes));
-  }
-  for (size_t i = 0; i < n; ++i) {
-    if (labels[i] < 0 || labels[i] >= num_classes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("label ", labels[i], " of example ", i,
-                       " is outside [0, ", num_classes, ")"));
+    case PartitionScheme::kDirichlet: {
+      if (absl::Status s = CheckAlpha(spec.alpha); !s.ok()) return s;
+      if (absl::Status s = CheckLabels(labels, num_classes, "Dirichlet");
+          !s.ok()) {
+        return s;
+      }
+      const size_t needed = std::max<size_t>(spec.min_size, 1);
+      if (absl::Status s = CheckEveryClientCanHave(
+              n, spec, needed, "Dirichlet",
+              absl::StrCat("examples (min_size ", spec.min_size,
+                           "); lower min_size or use fewer clients"));
+          !s.ok()) {
+        return s;
+      }
+      return internal::PartitionDirichlet(labels, num_classes, spec, rng);
     }
+
+    case PartitionScheme::kLabelsPerClient:
+      return LabelsPerClient(labels, num_classes, spec, rng);
+
+    case PartitionScheme::kQuantitySkew:
+      if (absl::Status s = CheckAlpha(spec.alpha); !s.ok()) return s;
+      if (absl::Status s = CheckEveryClientCanHave(
+              n, spec, spec.min_size, "quantity_skew",
+              absl::StrCat("examples (min_size ", spec.min_size,
+                           "); lower min_size or use fewer clients"));
+          !s.ok()) {
+        return s;
+      }
+      return internal::PartitionQuantitySkew(n, spec, rng);
+
+    case PartitionScheme::kShards:
+      if (absl::Status s = CheckLabels(labels, num_classes, "shards");
+          !s.ok()) {
+        return s;
+      }
+      if (spec.shards_per_client == 0) {
+        return absl::InvalidArgumentError(
+            "shards_per_client is 0; it must be at least 1");
+      }
+      if (absl::Status s = CheckEveryClientCanHave(
+              n, spec, spec.shards_per_client, "shards",
+              absl::StrCat("examples (one a shard, shards_per_client ",
+                           spec.shards_per_client,
+                           "); lower shards_per_client or use fewer clients"));
+          !s.ok()) {
+        return s;
+      }
+      return internal::PartitionShards(labels, num_classes, spec, rng);
   }
-  // count × min_size > n, written without overflow.
-  const size_t needed_per_client = std::max<size_t>(spec.min_size, 1);
-  if (n / spec.count < needed_per_client) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Dirichlet partition of ", n, " examples into ",
-                     spec.count, " clients cannot give each client at least ",
-                     needed_per_client, " examples (min_size ", spec.min_size,
-                     "); lower min_size or use fewer clients"));
-  }
-  return PartitionDirichlet(labels, num_classes, spec, rng);
+  return absl::InvalidArgumentError("unknown partition scheme");
 }
 
 }  // namespace fedge::data

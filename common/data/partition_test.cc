@@ -3,26 +3,23 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/data/partition_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace fedge::data {
 namespace {
 
+using ::fedge::data::testing::CyclicLabels;
+using ::fedge::data::testing::ExpectExactCover;
+using ::fedge::data::testing::Parts;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using Parts = std::vector<std::vector<size_t>>;
-
-// `n` labels cycling through `num_classes` classes.
-std::vector<int64_t> CyclicLabels(size_t n, int64_t num_classes) {
-  std::vector<int64_t> labels(n);
-  for (size_t i = 0; i < n; ++i)
-    labels[i] = static_cast<int64_t>(i) % num_classes;
-  return labels;
-}
 
 PartitionSpec Iid(size_t count, uint64_t seed) {
   PartitionSpec spec;
@@ -43,30 +40,31 @@ PartitionSpec Dirichlet(size_t count, double alpha, uint64_t seed,
   return spec;
 }
 
-// Every index in [0, n) appears in exactly one part, and each part ascends.
-void ExpectExactCover(const Parts& parts, size_t n) {
-  std::vector<int> seen(n, 0);
-  for (const std::vector<size_t>& part : parts) {
-    EXPECT_TRUE(std::is_sorted(part.begin(), part.end()));
-    for (size_t i : part) {
-      ASSERT_LT(i, n);
-      ++seen[i];
-    }
+TEST(PartitionSchemeTest, ParsesAndNamesEveryScheme) {
+  const std::pair<const char*, PartitionScheme> kAll[] = {
+      {"iid", PartitionScheme::kIid},
+      {"dirichlet", PartitionScheme::kDirichlet},
+      {"labels_per_client", PartitionScheme::kLabelsPerClient},
+      {"quantity_skew", PartitionScheme::kQuantitySkew},
+      {"shards", PartitionScheme::kShards},
+      {"feature_noise", PartitionScheme::kFeatureNoise},
+  };
+  for (const auto& [name, scheme] : kAll) {
+    absl::StatusOr<PartitionScheme> parsed = ParsePartitionScheme(name);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(*parsed, scheme) << name;
+    EXPECT_EQ(PartitionSchemeName(scheme), name);
   }
-  for (size_t i = 0; i < n; ++i) ASSERT_EQ(seen[i], 1) << "index " << i;
-}
-
-TEST(PartitionSchemeTest, ParsesAndNamesBothSchemes) {
-  EXPECT_EQ(*ParsePartitionScheme("iid"), PartitionScheme::kIid);
-  EXPECT_EQ(*ParsePartitionScheme("dirichlet"), PartitionScheme::kDirichlet);
-  EXPECT_EQ(PartitionSchemeName(PartitionScheme::kIid), "iid");
-  EXPECT_EQ(PartitionSchemeName(PartitionScheme::kDirichlet), "dirichlet");
-  absl::StatusOr<PartitionScheme> bad = ParsePartitionScheme("shards");
+  EXPECT_THAT(PartitionSchemeNames(),
+              ElementsAre("iid", "dirichlet", "labels_per_client",
+                          "quantity_skew", "shards", "feature_noise"));
+  absl::StatusOr<PartitionScheme> bad = ParsePartitionScheme("pathological");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(bad.status().message()),
-              ::testing::AllOf(HasSubstr("\"shards\""), HasSubstr("iid"),
-                               HasSubstr("dirichlet")));
+  EXPECT_EQ(bad.status().message(),
+            "unknown partition scheme \"pathological\": use one of iid, "
+            "dirichlet, labels_per_client, quantity_skew, shards, "
+            "feature_noise");
 }
 
 TEST(PartitionTest, IidAssignsEveryIndexExactlyOnce) {
