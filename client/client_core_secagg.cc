@@ -7,17 +7,16 @@
 // itself.
 
 #include "absl/strings/str_cat.h"
-#include "client/edge_client.h"
+#include "client/client_core.h"
 #include "common/crypto/prg.h"
 #include "common/net/grpc_status.h"
 #include "common/secagg/quantizer.h"
-#include "common/util/file_util.h"
 #include "common/util/logging.h"
 #include "common/util/status_macros.h"
 
 namespace fedge::client {
 
-absl::Status EdgeClient::SubmitSecAgg(ServerConnection& conn,
+absl::Status ClientCore::SubmitSecAgg(ServerConnection& conn,
                                       const v1::SecAggMessage& message) {
   grpc::ClientContext context;
   conn.Prepare(&context);
@@ -25,21 +24,17 @@ absl::Status EdgeClient::SubmitSecAgg(ServerConnection& conn,
   return net::FromGrpcStatus(conn.stub().SubmitSecAgg(&context, message, &ack));
 }
 
-absl::Status EdgeClient::StartSecureRound(ServerConnection& conn,
+absl::Status ClientCore::StartSecureRound(ServerConnection& conn,
                                           const v1::TrainTask& task) {
   secure_.reset();
-  if (!options_.tls.has_value()) {
+  if (!options_.secagg_identity) {
     return absl::FailedPreconditionError(
         "the server runs secure aggregation, which needs this device's "
         "certificate and key; the insecure demo mode has none");
   }
-  secagg::ClientIdentity identity;
+  FEDGE_ASSIGN_OR_RETURN(secagg::ClientIdentity identity,
+                         options_.secagg_identity());
   identity.client_id = client_id_;
-  FEDGE_RETURN_IF_ERROR(util::CheckPrivateFile(options_.tls->key));
-  FEDGE_ASSIGN_OR_RETURN(identity.private_key_pem,
-                         util::ReadFile(options_.tls->key));
-  FEDGE_ASSIGN_OR_RETURN(identity.ca_certificate_pem,
-                         util::ReadFile(options_.tls->ca_cert));
   v1::SecAggMessage advertisement;
   FEDGE_ASSIGN_OR_RETURN(
       std::unique_ptr<secagg::SecAggClient> client,
@@ -56,7 +51,7 @@ absl::Status EdgeClient::StartSecureRound(ServerConnection& conn,
   return absl::OkStatus();
 }
 
-absl::Status EdgeClient::ShareSecureKeys(
+absl::Status ClientCore::ShareSecureKeys(
     ServerConnection& conn, const v1::SecAggShareKeysRequest& request) {
   if (secure_ == nullptr || secure_->round() != request.round()) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -71,7 +66,7 @@ absl::Status EdgeClient::ShareSecureKeys(
   return SubmitSecAgg(conn, *message);
 }
 
-absl::Status EdgeClient::UploadMaskedInput(
+absl::Status ClientCore::UploadMaskedInput(
     ServerConnection& conn, const v1::SecAggMaskedInputRequest& request) {
   if (secure_ == nullptr || secure_->round() != request.round()) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -97,7 +92,7 @@ absl::Status EdgeClient::UploadMaskedInput(
   return Upload(conn, secure_task_, *masked, /*result=*/nullptr);
 }
 
-absl::Status EdgeClient::RevealSecureShares(
+absl::Status ClientCore::RevealSecureShares(
     ServerConnection& conn, const v1::SecAggUnmaskRequest& request) {
   if (secure_ == nullptr || secure_->round() != request.round()) {
     return absl::FailedPreconditionError(absl::StrCat(
