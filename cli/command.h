@@ -20,6 +20,7 @@ int RunPki(const Args& args);     // cli/pki_command.cc
 int RunServer(const Args& args);  // cli/server_command.cc
 int RunClient(const Args& args);  // cli/client_command.cc
 int RunAdmin(const Args& args);   // cli/admin_command.cc
+int RunSim(const Args& args);     // cli/sim_command.cc
 
 }  // namespace fedge::cli
 

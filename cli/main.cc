@@ -20,6 +20,7 @@ constexpr char kUsage[] =
     "  client --config F              run an edge client\n"
     "  client withdraw --config F     withdraw this device's consent\n"
     "  admin status|clients|stop|revoke   operate a running server\n"
+    "  sim --config F                 simulate a fleet of virtual clients\n"
     "  version                        print the version\n"
     "\n"
     "`fedge <command> --help` describes a command's flags. Documentation:\n"
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   if (command == "server") return fedge::cli::RunServer(rest);
   if (command == "client") return fedge::cli::RunClient(rest);
   if (command == "admin") return fedge::cli::RunAdmin(rest);
+  if (command == "sim") return fedge::cli::RunSim(rest);
   std::fprintf(stderr, "fedge: unknown command '%s'\n\n%s", command.c_str(),
                kUsage);
   return fedge::cli::kExitUsage;

@@ -44,6 +44,20 @@ struct EdgeClientStats {
   uint64_t bytes_down = 0;
   // Secure rounds this client gave up (a check failed).
   uint64_t secure_rounds_abandoned = 0;
+
+  // Adds `other`'s counts (a simulated fleet's totals).
+  EdgeClientStats& operator+=(const EdgeClientStats& other) {
+    joins += other.joins;
+    rounds_trained += other.rounds_trained;
+    uploads_accepted += other.uploads_accepted;
+    uploads_rejected += other.uploads_rejected;
+    evaluations += other.evaluations;
+    models_downloaded += other.models_downloaded;
+    bytes_up += other.bytes_up;
+    bytes_down += other.bytes_down;
+    secure_rounds_abandoned += other.secure_rounds_abandoned;
+    return *this;
+  }
 };
 
 }  // namespace fedge::client

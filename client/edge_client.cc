@@ -4,27 +4,14 @@
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "client/join_request.h"
 #include "common/net/grpc_status.h"
-#include "common/net/proto_time.h"
 #include "common/util/file_util.h"
 #include "common/util/logging.h"
 #include "common/util/status_macros.h"
 
 namespace fedge::client {
 namespace {
-
-// Errors after which retrying cannot help: the server refused this client.
-bool IsPermanent(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kUnauthenticated:
-      return true;
-    default:
-      return false;
-  }
-}
 
 ClientCoreOptions CoreOptions(const EdgeClientOptions& options) {
   ClientCoreOptions core;
@@ -87,7 +74,7 @@ absl::Status EdgeClient::Run() {
     absl::Status status = Session();
     if (status.ok()) return status;
     if (stopped()) return absl::CancelledError("client stopped");
-    if (IsPermanent(status)) {
+    if (IsPermanentRefusal(status)) {
       FEDGE_LOG(Error, "client")
           << "the server refused this client: " << status;
       return status;
@@ -116,21 +103,11 @@ absl::Status EdgeClient::Run() {
 absl::Status EdgeClient::Session() {
   FEDGE_ASSIGN_OR_RETURN(std::unique_ptr<ServerConnection> conn, Connect());
 
-  v1::JoinRequest join;
-  join.set_region(options_.region);
-  join.mutable_consent()->set_purpose_id(options_.consent.purpose_id);
-  join.mutable_consent()->set_consent_version(options_.consent.version);
-  net::ToProtoTimestamp(options_.consent.given_at,
-                        join.mutable_consent()->mutable_given_at());
-  v1::Capabilities* caps = join.mutable_capabilities();
-  caps->set_runtime_version(FEDGE_VERSION_STRING);
-  caps->set_cpu_cores(std::thread::hardware_concurrency());
-  caps->add_model_formats("builtin");
-  caps->add_model_formats("torchscript");
+  v1::JoinRequest join = MakeJoinRequest(options_.region, options_.consent);
   v1::JoinResponse joined;
   {
     grpc::ClientContext context;
-    conn->Prepare(&context);
+    conn->PrepareJoin(&context);
     context.set_wait_for_ready(false);
     FEDGE_RETURN_IF_ERROR(
         net::FromGrpcStatus(conn->stub().Join(&context, join, &joined)));
@@ -162,7 +139,7 @@ absl::Status EdgeClient::Session() {
       break;
     }
     task_error = core_.HandleTask(*conn, task);
-    if (!task_error.ok() && IsPermanent(task_error)) {
+    if (!task_error.ok() && IsPermanentRefusal(task_error)) {
       stream_context.TryCancel();
       break;
     }
@@ -174,7 +151,7 @@ absl::Status EdgeClient::Session() {
     active_stream_ = nullptr;
   }
   if (finished) return absl::OkStatus();
-  if (!task_error.ok() && IsPermanent(task_error)) return task_error;
+  if (!task_error.ok() && IsPermanentRefusal(task_error)) return task_error;
   if (stream_status.ok()) {
     return absl::UnavailableError("the server closed the task stream");
   }

@@ -27,6 +27,19 @@ class ServerConnection {
       const std::string& address, const std::optional<net::ClientTlsFiles>& tls,
       const std::string& insecure_id, absl::Duration rpc_timeout);
 
+  // A virtual client of a fleet simulator on a shared `channel` (opened with
+  // the simulator's certificate): calls name `virtual_id`, and Join also
+  // presents the virtual client's own certificate.
+  static std::unique_ptr<ServerConnection> Virtual(
+      std::shared_ptr<grpc::Channel> channel, std::string virtual_id,
+      std::string certificate_pem, absl::Duration rpc_timeout);
+
+  // A channel with fedge's settings (keepalive, message size, its own
+  // connection): mutual TLS with `tls`, or plaintext.
+  static absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(
+      const std::string& address,
+      const std::optional<net::ClientTlsFiles>& tls);
+
   v1::Federation::Stub& stub() { return *stub_; }
 
   // Adds identity metadata (insecure mode) and, if `with_deadline`, the RPC
@@ -34,6 +47,8 @@ class ServerConnection {
   void Prepare(grpc::ClientContext* context,
                std::optional<absl::Time> deadline = std::nullopt,
                bool with_deadline = true) const;
+  // Prepare, plus what only Join carries (a virtual client's certificate).
+  void PrepareJoin(grpc::ClientContext* context) const;
 
  private:
   ServerConnection(std::shared_ptr<grpc::Channel> channel,
@@ -42,6 +57,8 @@ class ServerConnection {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Federation::Stub> stub_;
   std::string insecure_id_;
+  std::string virtual_id_;
+  std::string virtual_certificate_;
   absl::Duration timeout_;
 };
 

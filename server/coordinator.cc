@@ -187,6 +187,7 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
 
   // Select.
   SetStage(number, "selecting");
+  if (deps_.before_selection) deps_.before_selection(number);
   const size_t need = config_.cohort.available_clients > 0
                           ? config_.cohort.available_clients
                           : config_.cohort.min_clients;

@@ -8,6 +8,7 @@
 // abandons the round keeping the previous model, and evaluates.
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,6 +40,10 @@ struct CoordinatorDeps {
   const data::Dataset* central_data = nullptr;
   // Binds secure aggregation keys and signatures to this run.
   std::string run_id;
+  // Called before each round selects its cohort (may be empty). The fleet
+  // simulator blocks here until its virtual clients for the round are
+  // online, so that the same seed selects the same cohort.
+  std::function<void(uint64_t round)> before_selection;
 };
 
 class Coordinator {

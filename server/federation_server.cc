@@ -185,6 +185,7 @@ absl::Status FederationServer::Build() {
   deps.evaluator = evaluator_.get();
   deps.central_data = central_data_.get();
   deps.run_id = run_id_;
+  deps.before_selection = options_.before_selection;
   coordinator_ = std::make_unique<Coordinator>(config, deps);
   FEDGE_RETURN_IF_ERROR(coordinator_->Initialize());
   Coordinator* coordinator = coordinator_.get();

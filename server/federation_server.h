@@ -42,6 +42,8 @@ struct ServerOptions {
   bool show_progress = true;
   // An extra observer of rounds (tests, benchmarks); may be null.
   RunObserver* observer = nullptr;
+  // See CoordinatorDeps::before_selection (the fleet simulator).
+  std::function<void(uint64_t round)> before_selection;
 };
 
 class FederationServer {
@@ -73,6 +75,13 @@ class FederationServer {
   void Shutdown();
 
   RunState& run_state() { return run_; }
+  // Clients with an open task stream.
+  size_t connected_clients() const { return sessions_->NumStreaming(); }
+  // Waits until exactly `n` clients have an open task stream; false if
+  // `deadline` passed first or the run was interrupted.
+  bool AwaitConnectedClients(size_t n, absl::Time deadline) {
+    return sessions_->AwaitStreamingExactly(n, deadline);
+  }
   Store& store() { return *store_; }
 
  private:

@@ -89,6 +89,15 @@ bool SessionRegistry::AwaitStreaming(size_t n, absl::Time deadline) {
   return streaming_.size() >= n;
 }
 
+bool SessionRegistry::AwaitStreamingExactly(size_t n, absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return streaming_.size() == n || interrupted_;
+  };
+  clock_->AwaitWithDeadline(&mu_, absl::Condition(&ready), deadline);
+  return streaming_.size() == n;
+}
+
 void SessionRegistry::Interrupt() {
   absl::MutexLock lock(&mu_);
   interrupted_ = true;

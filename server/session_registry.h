@@ -43,6 +43,10 @@ class SessionRegistry {
   // Blocks until at least `n` sessions are streaming, `deadline` passes or
   // Interrupt() is called. Returns whether `n` were reached.
   bool AwaitStreaming(size_t n, absl::Time deadline);
+  // Blocks until exactly `n` sessions are streaming (or as AwaitStreaming).
+  // The fleet simulator waits here until the server sees precisely the
+  // virtual clients it brought online, departures included.
+  bool AwaitStreamingExactly(size_t n, absl::Time deadline);
   void Interrupt();
 
   // Closes the client's session (if any) with `status`.

@@ -549,7 +549,7 @@ std::string RenderCsv(const std::vector<RoundRow>& rounds) {
       "round,status,reason,accuracy,loss,train_loss,selected,completed,"
       "dropped,rejected,bytes_up,bytes_down,selection_seconds,"
       "training_seconds,aggregation_seconds,evaluation_seconds,total_seconds,"
-      "available,stragglers,fleet_dropouts\r\n";
+      "available,stragglers,fleet_dropouts,compute_seconds,model_sha256\r\n";
   for (const RoundRow& r : rounds) {
     absl::StrAppend(&out, r.round, ",", CsvText(r.status), ",",
                     CsvText(r.reason), ",", CsvNumber(r.accuracy), ",",
@@ -560,7 +560,8 @@ std::string RenderCsv(const std::vector<RoundRow>& rounds) {
         &out, CsvNumber(r.selection_seconds), ",",
         CsvNumber(r.training_seconds), ",", CsvNumber(r.aggregation_seconds),
         ",", CsvNumber(r.evaluation_seconds), ",", CsvNumber(r.total_seconds),
-        ",", r.available, ",", r.stragglers, ",", r.fleet_dropouts, "\r\n");
+        ",", r.available, ",", r.stragglers, ",", r.fleet_dropouts, ",",
+        CsvNumber(r.compute_seconds), ",", CsvText(r.model_sha256), "\r\n");
   }
   return out;
 }

@@ -36,6 +36,10 @@ struct RoundRow {
   uint32_t available = 0;       // virtual clients online when it started
   uint32_t stragglers = 0;      // selected clients too slow for the deadline
   uint32_t fleet_dropouts = 0;  // selected clients that vanished mid-round
+  // Seconds the virtual clients spent training, summed over clients (the
+  // compute pool runs several at once).
+  double compute_seconds = 0;
+  std::string model_sha256;  // the global model after the round (hex)
 };
 
 struct ReportInput {

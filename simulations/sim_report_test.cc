@@ -335,6 +335,8 @@ TEST(RenderCsvTest, ExactOutputWithQuotedReasonAndEmptyNan) {
   first.available = 30;
   first.stragglers = 1;
   first.fleet_dropouts = 2;
+  first.compute_seconds = 4.5;
+  first.model_sha256 = "ab12";
   RoundRow second;
   second.round = 2;
   second.status = "abandoned";
@@ -351,11 +353,12 @@ TEST(RenderCsvTest, ExactOutputWithQuotedReasonAndEmptyNan) {
             "round,status,reason,accuracy,loss,train_loss,selected,completed,"
             "dropped,rejected,bytes_up,bytes_down,selection_seconds,"
             "training_seconds,aggregation_seconds,evaluation_seconds,"
-            "total_seconds,available,stragglers,fleet_dropouts\r\n"
+            "total_seconds,available,stragglers,fleet_dropouts,compute_seconds,"
+            "model_sha256\r\n"
             "1,completed,,0.875,0.25,,10,9,1,0,3600000,4000000,0.1,2.5,0.125,"
-            "0.5,3.225,30,1,2\r\n"
+            "0.5,3.225,30,1,2,4.5,ab12\r\n"
             "2,abandoned,\"deadline passed, only 2 of \"\"3\"\" clients\",,,"
-            "0.5,3,2,0,0,0,0,0,0,0,0,60,28,0,0\r\n");
+            "0.5,3,2,0,0,0,0,0,0,0,0,60,28,0,0,0,\r\n");
 }
 
 TEST(RenderCsvTest, NoRoundsGivesOnlyTheHeader) {

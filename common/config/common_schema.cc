@@ -73,13 +73,26 @@ void ReadPartition(MapReader partition, data::DataSource* out) {
   const bool index_ok = partition.Required("index", &ref.index);
   const bool count_ok =
       partition.Required("count", &ref.spec.count, AtLeast<uint64_t>(1));
-  std::string scheme = data::PartitionSchemeName(ref.spec.scheme);
+  ReadPartitionSpec(partition, &ref.spec);
+  if (index_ok && count_ok && ref.index >= ref.spec.count) {
+    partition.Fail(
+        "index", absl::StrCat(ref.index, " is out of range (expected index < ",
+                              partition.KeyPath("count"), ", which is ",
+                              ref.spec.count, ")"));
+  }
+  out->partition = ref;
+}
+
+}  // namespace
+
+void ReadPartitionSpec(MapReader partition, data::PartitionSpec* spec) {
+  std::string scheme = data::PartitionSchemeName(spec->scheme);
   bool scheme_ok = partition.Optional("scheme", &scheme);
   if (scheme_ok) {
     absl::StatusOr<data::PartitionScheme> parsed =
         data::ParsePartitionScheme(scheme);
     if (parsed.ok()) {
-      ref.spec.scheme = *parsed;
+      spec->scheme = *parsed;
     } else {
       scheme_ok = false;
       partition.Fail(
@@ -88,40 +101,28 @@ void ReadPartition(MapReader partition, data::DataSource* out) {
                        absl::StrJoin(data::PartitionSchemeNames(), ", "), ")"));
     }
   }
-  partition.Optional("alpha", &ref.spec.alpha, GreaterThan(0.0));
-  partition.Optional("seed", &ref.spec.seed);
-  partition.Optional("min_size", &ref.spec.min_size);
-  partition.Optional("labels_per_client", &ref.spec.labels_per_client,
+  partition.Optional("alpha", &spec->alpha, GreaterThan(0.0));
+  partition.Optional("seed", &spec->seed);
+  partition.Optional("min_size", &spec->min_size);
+  partition.Optional("labels_per_client", &spec->labels_per_client,
                      AtLeast<uint64_t>(1));
-  partition.Optional("shards_per_client", &ref.spec.shards_per_client,
+  partition.Optional("shards_per_client", &spec->shards_per_client,
                      AtLeast<uint64_t>(1));
-  partition.Optional("noise_sigma", &ref.spec.noise_sigma, AtLeast(0.0));
-
-  if (index_ok && count_ok && ref.index >= ref.spec.count) {
-    partition.Fail(
-        "index", absl::StrCat(ref.index, " is out of range (expected index < ",
-                              partition.KeyPath("count"), ", which is ",
-                              ref.spec.count, ")"));
-  }
+  partition.Optional("noise_sigma", &spec->noise_sigma, AtLeast(0.0));
   // With an unknown scheme there is no telling which keys belong.
-  if (scheme_ok) {
-    for (const SchemeKey& entry : SchemeKeys()) {
-      if (!partition.Has(entry.key) ||
-          std::find(entry.schemes.begin(), entry.schemes.end(),
-                    ref.spec.scheme) != entry.schemes.end()) {
-        continue;
-      }
-      partition.Fail(
-          entry.key,
-          absl::StrCat("only used with scheme ", SchemeList(entry.schemes),
-                       ", but ", partition.KeyPath("scheme"), " is '", scheme,
-                       "'"));
+  if (!scheme_ok) return;
+  for (const SchemeKey& entry : SchemeKeys()) {
+    if (!partition.Has(entry.key) ||
+        std::find(entry.schemes.begin(), entry.schemes.end(), spec->scheme) !=
+            entry.schemes.end()) {
+      continue;
     }
+    partition.Fail(entry.key, absl::StrCat("only used with scheme ",
+                                           SchemeList(entry.schemes), ", but ",
+                                           partition.KeyPath("scheme"), " is '",
+                                           scheme, "'"));
   }
-  out->partition = ref;
 }
-
-}  // namespace
 
 void ReadModelSpec(MapReader model, models::ModelSpec* spec) {
   const bool kind_ok =

@@ -30,6 +30,10 @@ void ReadModelSpec(MapReader model, models::ModelSpec* spec);
 // feature_noise.
 void ReadDataSource(MapReader source, data::DataSource* out);
 
+// A partition's scheme and its parameters (the keys of `partition` other
+// than index and count), with the per-scheme key rules.
+void ReadPartitionSpec(MapReader partition, data::PartitionSpec* spec);
+
 }  // namespace fedge::config
 
 #endif  // FEDGE_COMMON_CONFIG_COMMON_SCHEMA_H_

@@ -136,19 +136,15 @@ void ReadEvaluation(MapReader evaluation, EvaluationConfig* e) {
 
 }  // namespace
 
-absl::StatusOr<ServerConfig> ParseServerConfig(const std::string& yaml,
-                                               const std::string& origin,
-                                               const std::string& base_dir) {
-  FEDGE_ASSIGN_OR_RETURN(YamlDocument doc,
-                         YamlDocument::Parse(yaml, origin, base_dir));
-  ServerConfig c;
-  c.source_path = origin;
-  MapReader root = doc.root();
+void ReadServerConfig(MapReader root, ServerConfig* out, bool simulated) {
+  ServerConfig& c = *out;
   ReadRun(root.Child("run"), &c);
-  root.Optional("listen", &c.listen_address, HostPort(/*allow_empty=*/false));
-  root.Optional("metrics_listen", &c.metrics_address,
-                HostPort(/*allow_empty=*/true));
-  ReadTls(root.Child("tls"), &c.tls);
+  if (!simulated) {
+    root.Optional("listen", &c.listen_address, HostPort(/*allow_empty=*/false));
+    root.Optional("metrics_listen", &c.metrics_address,
+                  HostPort(/*allow_empty=*/true));
+    ReadTls(root.Child("tls"), &c.tls);
+  }
   ReadModelSpec(root.Child("model"), &c.model);
   root.Optional("rounds", &c.rounds, AtLeast<uint32_t>(1));
   ReadCohort(root.Child("cohort"), &c.cohort);
@@ -158,9 +154,21 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::string& yaml,
   ReadSecureAggregation(root.Child("secure_aggregation"),
                         &c.secure_aggregation);
   ReadLimits(root.Child("limits"), &c.limits);
-  root.Child("simulation")
-      .Optional("accept_virtual_clients", &c.accept_virtual_clients);
+  if (!simulated) {
+    root.Child("simulation")
+        .Optional("accept_virtual_clients", &c.accept_virtual_clients);
+  }
   ReadEvaluation(root.Child("evaluation"), &c.evaluation);
+}
+
+absl::StatusOr<ServerConfig> ParseServerConfig(const std::string& yaml,
+                                               const std::string& origin,
+                                               const std::string& base_dir) {
+  FEDGE_ASSIGN_OR_RETURN(YamlDocument doc,
+                         YamlDocument::Parse(yaml, origin, base_dir));
+  ServerConfig c;
+  c.source_path = origin;
+  ReadServerConfig(doc.root(), &c, /*simulated=*/false);
   FEDGE_RETURN_IF_ERROR(doc.Finish());
   return c;
 }

@@ -121,6 +121,14 @@ struct ServerConfig {
 // "FILE:LINE:COL: KEY: what is wrong (what is expected)".
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path);
 
+class MapReader;
+
+// Reads a server config from a mapping. With `simulated`, the keys the fleet
+// simulator sets itself (listen, metrics_listen, tls,
+// simulation.accept_virtual_clients) are not part of the schema, so a
+// simulation config that sets them is told so.
+void ReadServerConfig(MapReader root, ServerConfig* out, bool simulated);
+
 // Same, from YAML text (`origin` names it in messages); relative paths are
 // resolved against `base_dir`.
 absl::StatusOr<ServerConfig> ParseServerConfig(const std::string& yaml,

@@ -202,6 +202,7 @@ FEDGE_CONFIG_INSTANTIATE_(absl::Duration);
 FEDGE_CONFIG_INSTANTIATE_(absl::Time);
 FEDGE_CONFIG_INSTANTIATE_(std::vector<std::string>);
 FEDGE_CONFIG_INSTANTIATE_(std::vector<int64_t>);
+FEDGE_CONFIG_INSTANTIATE_(std::vector<double>);
 
 #undef FEDGE_CONFIG_INSTANTIATE_
 

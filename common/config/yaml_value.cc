@@ -274,4 +274,8 @@ std::optional<Issue> Convert(const YAML::Node& node,
                          out);
 }
 
+std::optional<Issue> Convert(const YAML::Node& node, std::vector<double>* out) {
+  return ConvertSequence(node, "a sequence of numbers such as [0.5, 20]", out);
+}
+
 }  // namespace fedge::config::internal

@@ -49,6 +49,7 @@ std::optional<Issue> Convert(const YAML::Node& node, absl::Time* out);
 std::optional<Issue> Convert(const YAML::Node& node,
                              std::vector<std::string>* out);
 std::optional<Issue> Convert(const YAML::Node& node, std::vector<int64_t>* out);
+std::optional<Issue> Convert(const YAML::Node& node, std::vector<double>* out);
 
 }  // namespace fedge::config::internal
 
