@@ -30,6 +30,10 @@ constexpr char kUsage[] =
     "  init           create the CA, server, admin and audit keys and an\n"
     "                 empty revocation list in --dir\n"
     "  issue-client   issue clients/<id>.crt and .key for a device\n"
+    "  issue-simulator\n"
+    "                 issue simulators/<id>.crt and .key for one shard of\n"
+    "                 `fedge sim --shard` (servers accept it only with\n"
+    "                 simulation.accept_virtual_clients)\n"
     "  revoke         add a device's certificate to crl.pem; running servers\n"
     "                 refuse it from its next connection on\n"
     "\n"
@@ -215,6 +219,28 @@ int RunIssueClient(const Args& args) {
   return kExitOk;
 }
 
+int RunIssueSimulator(const Args& args) {
+  ParsedFlags flags;
+  int exit_code = kExitOk;
+  if (!Parse("issue-simulator", IssueFlags(), args, &flags, &exit_code)) {
+    return exit_code;
+  }
+  int days = 825;
+  if (!ParseDays("issue-simulator", flags, &days, &exit_code)) {
+    return exit_code;
+  }
+  const std::string dir = flags.Get("dir");
+  const std::string id = flags.Get("id");
+  absl::Status status = pki::IssueSimulator(dir, id, days);
+  if (!status.ok()) return LibraryFailure(status);
+  pki::PkiPaths paths(dir);
+  std::cout << "issued a simulator certificate to '" << id << "':\n"
+            << Listing({{paths.simulator_cert(id), "certificate"},
+                        {paths.simulator_key(id),
+                         "private key (for `fedge sim --shard` only)"}});
+  return kExitOk;
+}
+
 int RunRevoke(const Args& args) {
   ParsedFlags flags;
   int exit_code = kExitOk;
@@ -249,10 +275,13 @@ int RunPki(const Args& args) {
   }
   if (command == "init") return RunInit(rest);
   if (command == "issue-client") return RunIssueClient(rest);
+  if (command == "issue-simulator") return RunIssueSimulator(rest);
   if (command == "revoke") return RunRevoke(rest);
-  return UsageError(absl::StrCat(kCommand, ": unknown command '", command,
-                                 "' (expected init, issue-client or revoke)"),
-                    kUsage);
+  return UsageError(
+      absl::StrCat(
+          kCommand, ": unknown command '", command,
+          "' (expected init, issue-client, issue-simulator or revoke)"),
+      kUsage);
 }
 
 }  // namespace fedge::cli

@@ -101,6 +101,20 @@ TEST_F(PkiCommandTest, IssueAndRevokeAClient) {
             kExitOk);
 }
 
+TEST_F(PkiCommandTest, IssueASimulatorCertificate) {
+  ASSERT_EQ(PkiRun({"init", "--dir", dir_}).exit_code, kExitOk);
+  PkiRun issue({"issue-simulator", "--dir", dir_, "--id", "shard-0"});
+  ASSERT_EQ(issue.exit_code, kExitOk) << issue.err;
+  EXPECT_THAT(issue.out, HasSubstr(paths().simulator_cert("shard-0")));
+  EXPECT_TRUE(util::CheckPrivateFile(paths().simulator_key("shard-0")).ok());
+  absl::StatusOr<pki::PeerIdentity> simulator =
+      pki::IdentityFromPem(*util::ReadFile(paths().simulator_cert("shard-0")));
+  ASSERT_TRUE(simulator.ok()) << simulator.status();
+  EXPECT_EQ(simulator->id, "shard-0");
+  EXPECT_EQ(simulator->role, pki::Role::kSimulator);
+  EXPECT_FALSE(util::PathExists(paths().client_cert("shard-0")));
+}
+
 TEST_F(PkiCommandTest, IssueWithoutInitSaysToRunInit) {
   PkiRun run({"issue-client", "--dir", dir_, "--id", "dev-1"});
   EXPECT_EQ(run.exit_code, kExitFailure);

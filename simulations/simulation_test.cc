@@ -1,0 +1,327 @@
+// Whole simulations on small fleets: the real aggregator and virtual
+// clients over loopback with mutual TLS, on slices of Fashion-MNIST.
+
+#include "simulations/simulation.h"
+
+#include <algorithm>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/crypto/sha256.h"
+#include "common/pki/authority.h"
+#include "common/testing/temp_dir.h"
+#include "common/util/file_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/federation_server.h"
+#include "simulations/device_model.h"
+#include "simulations/shard_runner.h"
+#include "simulations/sim_config.h"
+
+namespace fedge::sim {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A small simulation: `mlp`, the Fashion-MNIST test split as the fleet's
+// pool, 64 examples per client and round, no central evaluation. `extra`
+// is appended under `fleet:` (indented by the caller).
+std::string SmallConfig(uint32_t clients, uint32_t rounds, double fraction,
+                        uint32_t min_clients, bool secure,
+                        const std::string& fleet_extra = "",
+                        const std::string& server_extra = "") {
+  return absl::StrFormat(R"(name: test
+seed: 5
+server:
+  model:
+    kind: mlp
+    input_shape: [1, 28, 28]
+    num_classes: 10
+    seed: 3
+  rounds: %d
+  cohort:
+    min_clients: %d
+    fraction: %g
+  training:
+    local_epochs: 1
+    batch_size: 16
+    learning_rate: 0.05
+    max_examples: 64
+  secure_aggregation:
+    enabled: %s
+    clip_range: 1.0
+    max_weight: 64
+  evaluation:
+    central_every: 0
+%s
+fleet:
+  clients: %d
+  data:
+    format: fashion_mnist
+    split: test
+  partition:
+    scheme: iid
+%s)",
+                         rounds, min_clients, fraction,
+                         secure ? "true" : "false", server_extra, clients,
+                         fleet_extra);
+}
+
+SimConfig Parse(const std::string& yaml, const std::string& run_dir) {
+  absl::StatusOr<SimConfig> config = ParseSimConfig(yaml, "test.yaml", "/");
+  EXPECT_TRUE(config.ok()) << config.status() << "\n" << yaml;
+  config->run_dir = run_dir;
+  return *config;
+}
+
+SimulationResult RunSimulation(SimConfig config) {
+  SimulationOptions options;
+  options.show_progress = false;
+  std::ostringstream out;
+  options.out = &out;
+  absl::StatusOr<std::unique_ptr<Simulation>> sim =
+      Simulation::Create(std::move(config), options);
+  EXPECT_TRUE(sim.ok()) << sim.status();
+  if (!sim.ok()) return {};
+  absl::StatusOr<SimulationResult> result = (*sim)->Run();
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *result : SimulationResult{};
+}
+
+std::vector<std::string> Digests(const SimulationResult& result) {
+  std::vector<std::string> digests;
+  for (const RoundRow& row : result.rounds) digests.push_back(row.model_sha256);
+  return digests;
+}
+
+// The ids the fleet gives its clients ("sim-07" of 16).
+std::string Id(size_t index, size_t count) {
+  const int width = static_cast<int>(absl::StrCat(count - 1).size());
+  return absl::StrFormat("sim-%0*d", width, index);
+}
+
+TEST(SimulationTest, SameSeedSameModelsDifferentSeedDifferentModels) {
+  const std::string dir = fedge::testing::MakeTempDir("sim-determinism");
+  const std::string yaml = SmallConfig(12, 2, 0.5, 4, /*secure=*/true);
+
+  SimulationResult first = RunSimulation(Parse(yaml, dir + "/a"));
+  SimulationResult second = RunSimulation(Parse(yaml, dir + "/b"));
+  ASSERT_EQ(first.rounds.size(), 2u);
+  for (const RoundRow& row : first.rounds) {
+    EXPECT_EQ(row.status, "completed") << row.reason;
+    EXPECT_EQ(row.selected, 6u);
+    EXPECT_EQ(row.completed, 6u);
+    EXPECT_EQ(row.model_sha256.size(), 64u);
+  }
+  EXPECT_EQ(first.model_version, 2u);
+  EXPECT_EQ(Digests(first), Digests(second));
+  EXPECT_EQ(first.model_sha256, second.model_sha256);
+  EXPECT_NE(first.rounds[0].model_sha256, first.rounds[1].model_sha256);
+
+  SimConfig other = Parse(yaml, dir + "/c");
+  SetSeed(6, &other);
+  SimulationResult third = RunSimulation(std::move(other));
+  ASSERT_EQ(third.rounds.size(), 2u);
+  EXPECT_NE(third.rounds[0].model_sha256, first.rounds[0].model_sha256);
+  EXPECT_NE(third.model_sha256, first.model_sha256);
+
+  // The run directory holds what the docs promise.
+  for (const char* name : {"partition.json", "metrics.csv", "report.html",
+                           "server/metrics.jsonl", "pki/ca.crt"}) {
+    EXPECT_TRUE(util::PathExists(util::JoinPath(dir + "/a", name))) << name;
+  }
+  absl::StatusOr<std::string> csv =
+      util::ReadFile(util::JoinPath(dir + "/a", "metrics.csv"));
+  ASSERT_TRUE(csv.ok());
+  EXPECT_THAT(*csv, HasSubstr(first.rounds[1].model_sha256));
+}
+
+TEST(SimulationTest, RefusesANonEmptyRunDirectoryUnlessOverwriting) {
+  const std::string dir = fedge::testing::MakeTempDir("sim-claim");
+  ASSERT_TRUE(util::WriteFileAtomically(dir + "/keep.txt", "mine").ok());
+  SimulationOptions options;
+  options.show_progress = false;
+  options.out = nullptr;
+  const std::string yaml = SmallConfig(4, 1, 1.0, 2, /*secure=*/false);
+  absl::StatusOr<std::unique_ptr<Simulation>> refused =
+      Simulation::Create(Parse(yaml, dir), options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("--overwrite"));
+  EXPECT_TRUE(util::PathExists(dir + "/keep.txt"));
+
+  options.overwrite = true;
+  EXPECT_TRUE(Simulation::Create(Parse(yaml, dir), options).ok());
+  EXPECT_FALSE(util::PathExists(dir + "/keep.txt"));
+}
+
+// Plaintext rounds with every client selected: the clients that vanish
+// while training (drawn from the seed) and the devices too slow for the
+// training deadline are exactly the ones missing from each round.
+TEST(SimulationTest, DropoutsAndStragglersAreTheExpectedClients) {
+  const uint32_t n = 16;
+  const std::string yaml = SmallConfig(n, 2, 1.0, 2, /*secure=*/false,
+                                       "  devices:\n"
+                                       "    examples_per_second: [0.5, 50]\n"
+                                       "  dropout:\n"
+                                       "    training: 0.25\n",
+                                       "  deadlines:\n"
+                                       "    training: 30s\n");
+  SimConfig config =
+      Parse(yaml, fedge::testing::MakeTempDir("sim-dropout") + "/run");
+  const FleetConfig fleet = config.fleet;
+  const uint64_t seed = config.seed;
+  SimulationResult result = RunSimulation(std::move(config));
+  ASSERT_EQ(result.rounds.size(), 2u);
+
+  // Each client of 625 test examples trains 64 of them; bandwidth and
+  // latency are not simulated, so a device straggles when 64 examples take
+  // it longer than the 30 s deadline.
+  for (const RoundRow& row : result.rounds) {
+    uint32_t vanished = 0;
+    uint32_t stragglers = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const std::string id = Id(i, n);
+      if (VanishesAt(fleet, seed, id, row.round, Stage::kTraining)) {
+        ++vanished;
+      } else if (64.0 / DrawProfile(fleet, seed, id).examples_per_second >
+                 30.0) {
+        ++stragglers;
+      }
+    }
+    SCOPED_TRACE(absl::StrCat("round ", row.round));
+    EXPECT_GT(vanished, 0u);  // the scenario tests something
+    EXPECT_GT(stragglers, 0u);
+    EXPECT_EQ(row.status, "completed") << row.reason;
+    EXPECT_EQ(row.available, n);
+    EXPECT_EQ(row.selected, n);
+    EXPECT_EQ(row.fleet_dropouts, vanished);
+    EXPECT_EQ(row.stragglers, stragglers);
+    EXPECT_EQ(row.completed, n - vanished - stragglers);
+    EXPECT_EQ(row.dropped, vanished + stragglers);
+  }
+}
+
+// Secure rounds: clients vanish when their keys are due, when their shares
+// are due and while they train; the masked inputs of the others make up the
+// round, and the sum is unmasked despite the missing ones.
+TEST(SimulationTest, SecureRoundsSurviveDropoutsAtEveryStage) {
+  const uint32_t n = 24;
+  const std::string yaml = SmallConfig(n, 2, 1.0, 8, /*secure=*/true,
+                                       "  dropout:\n"
+                                       "    advertise: 0.1\n"
+                                       "    share: 0.1\n"
+                                       "    training: 0.1\n");
+  SimConfig config =
+      Parse(yaml, fedge::testing::MakeTempDir("sim-secure-dropout") + "/run");
+  const FleetConfig fleet = config.fleet;
+  const uint64_t seed = config.seed;
+  SimulationResult result = RunSimulation(std::move(config));
+  ASSERT_EQ(result.rounds.size(), 2u);
+  for (const RoundRow& row : result.rounds) {
+    uint32_t vanished = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const std::string id = Id(i, n);
+      for (Stage stage : {Stage::kAdvertise, Stage::kShare, Stage::kTraining}) {
+        if (VanishesAt(fleet, seed, id, row.round, stage)) {
+          ++vanished;
+          break;
+        }
+      }
+    }
+    SCOPED_TRACE(absl::StrCat("round ", row.round));
+    EXPECT_GT(vanished, 0u);
+    EXPECT_EQ(row.status, "completed") << row.reason;
+    EXPECT_EQ(row.selected, n);
+    EXPECT_EQ(row.fleet_dropouts, vanished);
+    EXPECT_EQ(row.completed, n - vanished);
+  }
+}
+
+// Two shards of the same fleet, each in its own ShardRunner, against one
+// aggregator: the same cohorts and the same models as the one-process run.
+TEST(SimulationTest, TwoShardsAgainstOneServerEqualTheUnshardedRun) {
+  const uint32_t n = 10;
+  const std::string dir = fedge::testing::MakeTempDir("sim-shards");
+  // The server waits for the whole fleet before each selection, in both
+  // runs, so both select from the same clients.
+  const std::string yaml =
+      SmallConfig(n, 2, 0.5, 4, /*secure=*/true, "",
+                  absl::StrFormat("  deadlines:\n    selection: 2m\n"));
+  SimConfig local = Parse(yaml, dir + "/local");
+  local.server.cohort.available_clients = n;
+  SimulationResult unsharded = RunSimulation(local);
+  ASSERT_EQ(unsharded.rounds.size(), 2u);
+
+  // The same aggregator config, as `fedge server` would run it.
+  const std::string pki_dir = dir + "/pki";
+  ASSERT_TRUE(pki::InitFederation(pki_dir, pki::InitOptions{}).ok());
+  for (const char* id : {"shard-0", "shard-1"}) {
+    ASSERT_TRUE(pki::IssueSimulator(pki_dir, id).ok());
+  }
+  const pki::PkiPaths paths(pki_dir);
+  server::ServerOptions options;
+  options.config = local.server;
+  config::ServerConfig& c = options.config;
+  c.run_id = local.name;
+  c.run_dir = dir + "/server";
+  c.seed = local.seed;
+  c.listen_address = "127.0.0.1:0";
+  c.metrics_address = "";
+  c.tls.ca_cert = paths.ca_cert();
+  c.tls.cert = paths.server_cert();
+  c.tls.key = paths.server_key();
+  c.tls.crl = paths.crl();
+  c.accept_virtual_clients = true;
+  options.show_progress = false;
+  absl::StatusOr<std::unique_ptr<server::FederationServer>> server =
+      server::FederationServer::Start(std::move(options));
+  ASSERT_TRUE(server.ok()) << server.status();
+
+  std::vector<absl::StatusOr<ShardResult>> results(2, absl::UnknownError(""));
+  std::vector<std::thread> shards;
+  for (uint32_t i = 0; i < 2; ++i) {
+    ShardOptions shard;
+    shard.config = local;
+    shard.shard = i;
+    shard.shard_count = 2;
+    shard.server_address = absl::StrCat("127.0.0.1:", (*server)->port());
+    shard.pki_dir = pki_dir;
+    shard.simulator_id = absl::StrCat("shard-", i);
+    shard.server_name = "localhost";
+    shard.show_progress = false;
+    shard.out = nullptr;
+    absl::StatusOr<std::unique_ptr<ShardRunner>> runner =
+        ShardRunner::Create(std::move(shard));
+    ASSERT_TRUE(runner.ok()) << runner.status();
+    shards.emplace_back(
+        [&results, i, r = std::shared_ptr<ShardRunner>(std::move(*runner))] {
+          results[i] = r->Run();
+        });
+  }
+  absl::Status finished = (*server)->Wait();
+  for (std::thread& t : shards) t.join();
+  ASSERT_TRUE(finished.ok()) << finished;
+  size_t clients = 0;
+  for (const absl::StatusOr<ShardResult>& result : results) {
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->failed, 0u);
+    EXPECT_EQ(result->finished, result->clients);
+    clients += result->clients;
+  }
+  EXPECT_EQ(clients, n);
+
+  std::shared_ptr<const server::GlobalModel> model =
+      (*server)->run_state().model();
+  ASSERT_NE(model, nullptr);
+  EXPECT_EQ(model->version, unsharded.model_version);
+  EXPECT_EQ(crypto::ToHex(model->sha256), unsharded.model_sha256);
+  (*server)->Shutdown();
+}
+
+}  // namespace
+}  // namespace fedge::sim
