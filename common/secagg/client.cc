@@ -9,8 +9,8 @@
 namespace fedge::secagg {
 
 absl::StatusOr<std::unique_ptr<SecAggClient>> SecAggClient::Start(
-    ClientIdentity identity, uint64_t round,
-    const v1::SecAggParameters& params, v1::SecAggMessage* advertisement) {
+    ClientIdentity identity, uint64_t round, const v1::SecAggParameters& params,
+    v1::SecAggMessage* advertisement) {
   if (params.threshold() < 2 || params.num_elements() < 1 ||
       params.ring_bits() < 8 || params.ring_bits() > 62 ||
       params.context().empty()) {
@@ -73,7 +73,8 @@ absl::StatusOr<std::string> SecAggClient::OnMaskedInput(
 
 absl::StatusOr<v1::SecAggMessage> SecAggClient::OnUnmask(
     const v1::SecAggUnmaskRequest& request) {
-  FEDGE_ASSIGN_OR_RETURN(ClientStep step, Advance(state_->HandleUnmask(request)));
+  FEDGE_ASSIGN_OR_RETURN(ClientStep step,
+                         Advance(state_->HandleUnmask(request)));
   return std::move(*step.message);
 }
 

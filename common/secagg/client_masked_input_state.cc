@@ -67,26 +67,33 @@ absl::StatusOr<ClientStep> ClientMaskedInputState::HandleMaskedInput(
     held.masking_key = crypto::SecretBytes::Copy(payload.masking_key_share());
     held.self_mask_seed =
         crypto::SecretBytes::Copy(payload.self_mask_seed_share());
-    payload.mutable_masking_key_share()->assign(crypto::kShamirShareBytes, '\0');
+    payload.mutable_masking_key_share()->assign(crypto::kShamirShareBytes,
+                                                '\0');
     payload.mutable_self_mask_seed_share()->assign(crypto::kShamirShareBytes,
                                                    '\0');
     ctx.held[in.sender()] = std::move(held);
   }
 
   const uint32_t bits = ctx.params.ring_bits();
-  std::vector<uint64_t> masked(input.begin(), input.end());
-  FEDGE_RETURN_IF_ERROR(
-      ApplyMask(ctx.self_mask_seed, /*subtract=*/false, bits,
-                absl::MakeSpan(masked)));
+  std::vector<crypto::SecretBytes> seeds;
+  seeds.reserve(ctx.held.size());
+  std::vector<MaskTerm> terms;
+  terms.reserve(ctx.held.size() + 1);
+  terms.push_back({&ctx.self_mask_seed, /*subtract=*/false});
   for (const auto& [peer, shares] : ctx.held) {
     FEDGE_ASSIGN_OR_RETURN(
         crypto::SecretBytes seed,
         DerivePairwiseSeed(ctx.masking.private_key,
                            ctx.neighbours[peer].masking_public_key,
                            ctx.params.context(), self, peer));
-    FEDGE_RETURN_IF_ERROR(ApplyMask(seed, /*subtract=*/peer < self, bits,
-                                    absl::MakeSpan(masked)));
+    seeds.push_back(std::move(seed));
   }
+  size_t next = 0;
+  for (const auto& [peer, shares] : ctx.held) {
+    terms.push_back({&seeds[next++], /*subtract=*/peer < self});
+  }
+  std::vector<uint64_t> masked(input.begin(), input.end());
+  FEDGE_RETURN_IF_ERROR(ApplyMasks(terms, bits, absl::MakeSpan(masked)));
   ClientStep step;
   step.masked_input = Pack(masked, bits);
   step.next = std::make_unique<ClientUnmaskState>(std::move(context_));

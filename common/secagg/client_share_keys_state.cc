@@ -41,14 +41,13 @@ absl::Status CheckNeighbour(const ClientContext& ctx,
   }
   if (absl::Status s = crypto::VerifyWithCertificate(
           neighbour.certificate_pem(),
-          SignedKeyBytes(ctx.params.context(), id,
-                         keys.encryption_public_key(),
+          SignedKeyBytes(ctx.params.context(), id, keys.encryption_public_key(),
                          keys.masking_public_key()),
           keys.signature());
       !s.ok()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "the keys advertised for neighbour ", id,
-        " are not signed by its certificate: they were altered"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("the keys advertised for neighbour ", id,
+                     " are not signed by its certificate: they were altered"));
   }
   return absl::OkStatus();
 }
@@ -68,9 +67,11 @@ absl::StatusOr<ClientStep> ClientShareKeysState::HandleShareKeys(
   }
   const size_t t = ctx.params.threshold();
   if (static_cast<size_t>(request.neighbours_size()) < t) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "only ", request.neighbours_size(), " neighbours, fewer than the "
-        "threshold ", t, ": the round cannot be completed securely"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("only ", request.neighbours_size(),
+                     " neighbours, fewer than the "
+                     "threshold ",
+                     t, ": the round cannot be completed securely"));
   }
   std::set<uint32_t> indices = {request.own_index()};
   std::vector<uint32_t> xs;
@@ -80,12 +81,14 @@ absl::StatusOr<ClientStep> ClientShareKeysState::HandleShareKeys(
     }
     if (n.index() == 0 || !indices.insert(n.index()).second ||
         ctx.neighbours.count(n.client_id())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "neighbour ", n.client_id(), " is listed twice or has an invalid "
-          "index"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("neighbour ", n.client_id(),
+                       " is listed twice or has an invalid "
+                       "index"));
     }
     FEDGE_RETURN_IF_ERROR(CheckNeighbour(ctx, n));
-    ctx.neighbours[n.client_id()] = {n.index(), n.keys().encryption_public_key(),
+    ctx.neighbours[n.client_id()] = {n.index(),
+                                     n.keys().encryption_public_key(),
                                      n.keys().masking_public_key()};
     xs.push_back(n.index());
   }

@@ -5,9 +5,11 @@
 namespace fedge::secagg {
 
 absl::Status ClientState::Unexpected(const char* message) const {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "secure aggregation: a ", message, " request arrived while the client "
-      "is in state '", name(), "'"));
+  return absl::FailedPreconditionError(
+      absl::StrCat("secure aggregation: a ", message,
+                   " request arrived while the client "
+                   "is in state '",
+                   name(), "'"));
 }
 
 absl::StatusOr<ClientStep> ClientState::HandleShareKeys(

@@ -25,23 +25,24 @@ absl::StatusOr<ClientStep> ClientUnmaskState::HandleUnmask(
     if (survivors.count(id)) {
       return absl::PermissionDeniedError(absl::StrCat(
           "refusing to reveal both the self-mask seed share and the masking "
-          "key share of ", id, ": that would expose its input"));
+          "key share of ",
+          id, ": that would expose its input"));
     }
   }
   v1::SecAggMessage message;
   message.set_round(ctx.round);
   v1::SecAggUnmask* out = message.mutable_unmask();
-  auto reveal = [&](const std::string& id, bool self_mask_seed)
-      -> absl::Status {
+  auto reveal = [&](const std::string& id,
+                    bool self_mask_seed) -> absl::Status {
     if (id == ctx.identity.client_id) {
       return absl::InvalidArgumentError(
           "an unmask request may not name the client itself");
     }
     auto it = ctx.held.find(id);
     if (it == ctx.held.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "asked to reveal shares of ", id,
-          ", for whom this client holds none"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("asked to reveal shares of ", id,
+                       ", for whom this client holds none"));
     }
     v1::SecAggRevealedShare* share = out->add_shares();
     share->set_owner(id);

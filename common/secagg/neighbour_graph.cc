@@ -73,7 +73,8 @@ absl::StatusOr<NeighbourGraph> NeighbourGraph::RandomHarary(
       around.insert(ring[(i + d) % n]);
       around.insert(ring[(i + n - d) % n]);
     }
-    g.neighbours_[ring[i]] = std::vector<std::string>(around.begin(), around.end());
+    g.neighbours_[ring[i]] =
+        std::vector<std::string>(around.begin(), around.end());
   }
   return g;
 }

@@ -14,8 +14,8 @@ std::vector<std::string> Ids(int n) {
 }
 
 TEST(NeighbourGraphTest, HararyGraphIsRegularAndSymmetric) {
-  auto g = NeighbourGraph::RandomHarary(Ids(50), 6,
-                                        crypto::SecretBytes::Random(32));
+  auto g =
+      NeighbourGraph::RandomHarary(Ids(50), 6, crypto::SecretBytes::Random(32));
   ASSERT_TRUE(g.ok()) << g.status();
   for (const std::string& id : g->ids()) {
     ASSERT_EQ(g->Neighbours(id).size(), 6u) << id;
@@ -30,8 +30,8 @@ TEST(NeighbourGraphTest, SameSeedSameGraphOtherSeedOtherGraph) {
   crypto::SecretBytes seed = crypto::SecretBytes::Random(32);
   auto a = NeighbourGraph::RandomHarary(Ids(30), 4, seed);
   auto b = NeighbourGraph::RandomHarary(Ids(30), 4, seed);
-  auto c = NeighbourGraph::RandomHarary(Ids(30), 4,
-                                        crypto::SecretBytes::Random(32));
+  auto c =
+      NeighbourGraph::RandomHarary(Ids(30), 4, crypto::SecretBytes::Random(32));
   bool same = true, differs = false;
   for (const std::string& id : a->ids()) {
     same &= a->Neighbours(id) == b->Neighbours(id);
@@ -42,8 +42,8 @@ TEST(NeighbourGraphTest, SameSeedSameGraphOtherSeedOtherGraph) {
 }
 
 TEST(NeighbourGraphTest, LargeDegreeGivesCompleteGraph) {
-  auto g = NeighbourGraph::RandomHarary(Ids(5), 8,
-                                        crypto::SecretBytes::Random(32));
+  auto g =
+      NeighbourGraph::RandomHarary(Ids(5), 8, crypto::SecretBytes::Random(32));
   ASSERT_TRUE(g.ok());
   for (const std::string& id : g->ids()) {
     EXPECT_EQ(g->Neighbours(id).size(), 4u);
@@ -59,9 +59,9 @@ TEST(NeighbourGraphTest, IndexIsOneBasedSortedPosition) {
 }
 
 TEST(NeighbourGraphTest, OddDegreeAndDuplicatesAreRefused) {
-  EXPECT_FALSE(NeighbourGraph::RandomHarary(Ids(10), 3,
-                                            crypto::SecretBytes::Random(32))
-                   .ok());
+  EXPECT_FALSE(
+      NeighbourGraph::RandomHarary(Ids(10), 3, crypto::SecretBytes::Random(32))
+          .ok());
   EXPECT_FALSE(NeighbourGraph::RandomHarary({"a", "a", "b"}, 2,
                                             crypto::SecretBytes::Random(32))
                    .ok());

@@ -73,7 +73,8 @@ class Hypergeometric {
 // needs k/2 consecutive bad clients on the ring at two places.
 double LogProbDisconnected(int n, int k, int bad) {
   if (k > bad) return -INFINITY;
-  double log_pairs = std::log(n) + std::log(std::max(1, n - k - 1)) - std::log(2);
+  double log_pairs =
+      std::log(n) + std::log(std::max(1, n - k - 1)) - std::log(2);
   return log_pairs + std::lgamma(bad + 1) + std::lgamma(n - k + 1) -
          std::lgamma(n + 1) - std::lgamma(bad - k + 1);
 }
@@ -97,7 +98,8 @@ absl::StatusOr<GraphParameters> ChooseGraphParameters(size_t n_clients,
         dropout_rate, corruption_rate));
   }
   const int n = static_cast<int>(n_clients);
-  const int corrupt = static_cast<int>(std::floor(corruption_rate * n + kEpsilon));
+  const int corrupt =
+      static_cast<int>(std::floor(corruption_rate * n + kEpsilon));
   const int dropped = static_cast<int>(std::floor(dropout_rate * n + kEpsilon));
   const int surviving = n - dropped;
   const double security_per_event = std::pow(2.0, -(kSecurityBits + 1));
@@ -111,7 +113,8 @@ absl::StatusOr<GraphParameters> ChooseGraphParameters(size_t n_clients,
     // t1: a client has more than t1 corrupt neighbours only with negligible
     // probability; t2: it keeps at least t2 surviving neighbours except with
     // probability 2^-20 (both per client, hence the division by n).
-    int t1 = Hypergeometric(n, corrupt, k).UpperQuantile(security_per_event / n);
+    int t1 =
+        Hypergeometric(n, corrupt, k).UpperQuantile(security_per_event / n);
     int t2 = Hypergeometric(n, surviving, k).LowerQuantile(correctness / n);
     // t must exceed t1 (security) and not exceed t2 (correctness); Shamir
     // needs t >= 2 to hide anything.
@@ -166,7 +169,8 @@ absl::Status ValidateConfig(const SecAggConfig& c) {
   if (!(c.dropout_rate >= 0 && c.dropout_rate < 1) ||
       !(c.corruption_rate >= 0 && c.corruption_rate < 1)) {
     return absl::InvalidArgumentError(
-        "secure_aggregation.dropout_rate and corruption_rate must be in [0, 1)");
+        "secure_aggregation.dropout_rate and corruption_rate must be in [0, "
+        "1)");
   }
   return absl::OkStatus();
 }
@@ -190,16 +194,16 @@ absl::StatusOr<v1::SecAggParameters> DeriveParameters(
   }
   if (degree >= n) degree = static_cast<uint32_t>(n - 1);
   if (threshold < 2 || threshold > degree) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "secure aggregation threshold ", threshold,
-        " does not fit a round of ", n, " clients with ", degree,
-        " neighbours each (need 2 <= threshold <= degree)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("secure aggregation threshold ", threshold,
+                     " does not fit a round of ", n, " clients with ", degree,
+                     " neighbours each (need 2 <= threshold <= degree)"));
   }
   // The largest value of a sum, n clients × weight W × level L, must stay
   // below 2^b (the summed weights, n × W, are smaller).
   const long double ring = std::ldexp(1.0L, static_cast<int>(config.ring_bits));
-  const long double nw = static_cast<long double>(n) *
-                         static_cast<long double>(config.max_weight);
+  const long double nw =
+      static_cast<long double>(n) * static_cast<long double>(config.max_weight);
   long double levels = std::floor((ring - 1) / nw);
   if (levels > static_cast<long double>(uint64_t{1} << 32)) {
     levels = static_cast<long double>(uint64_t{1} << 32);

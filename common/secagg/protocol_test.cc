@@ -62,7 +62,7 @@ std::vector<std::string> Cohort(int n) {
 using Drops = std::map<std::string, int>;
 
 struct Outcome {
-  absl::Status status;            // OK, or why the server aborted
+  absl::Status status;  // OK, or why the server aborted
   AggregateResult result;
   std::set<std::string> expected;  // clients that delivered masked inputs
   std::unique_ptr<SecAggServer> server;
@@ -70,11 +70,12 @@ struct Outcome {
 
 // Drives one aggregation of `inputs` (ring values per client) with `drops`.
 // `tamper` may edit the share-keys requests before they reach the clients.
-Outcome Aggregate(const v1::SecAggParameters& params,
-              const std::map<std::string, std::vector<uint64_t>>& inputs,
-              const Drops& drops,
-              const std::function<void(Requests<v1::SecAggShareKeysRequest>&)>&
-                  tamper = nullptr) {
+Outcome Aggregate(
+    const v1::SecAggParameters& params,
+    const std::map<std::string, std::vector<uint64_t>>& inputs,
+    const Drops& drops,
+    const std::function<void(Requests<v1::SecAggShareKeysRequest>&)>& tamper =
+        nullptr) {
   const Devices& devices = TestDevices();
   Outcome run;
   ServerSetup setup;
@@ -198,7 +199,8 @@ TEST(SecAggProtocolTest, RandomisedDropoutsAtEveryStageGiveExactSums) {
     int k = max_drops == 0 ? 0 : static_cast<int>(rng() % (max_drops + 1));
     std::vector<std::string> shuffled = ids;
     std::shuffle(shuffled.begin(), shuffled.end(), rng);
-    for (int i = 0; i < k; ++i) drops[shuffled[i]] = static_cast<int>(rng() % 4);
+    for (int i = 0; i < k; ++i)
+      drops[shuffled[i]] = static_cast<int>(rng() % 4);
     Outcome run = Aggregate(params, inputs, drops);
     ASSERT_TRUE(run.status.ok())
         << "seed " << seed << " n=" << n << " t=" << params.threshold()
@@ -319,15 +321,14 @@ TEST(SecAggProtocolTest, ATamperedKeyAdvertisementIsDetectedByItsPeers) {
   v1::SecAggParameters params = Params(5, 10, 32);
   auto inputs = RandomInputs(Cohort(5), 10, 32, rng);
   // A server substituting dev-11's masking key in what it forwards to dev-10.
-  Outcome run = Aggregate(params, inputs, {},
-                      [](Requests<v1::SecAggShareKeysRequest>& requests) {
-                        for (auto& n : *requests["dev-10"].mutable_neighbours()) {
-                          if (n.client_id() == "dev-11") {
-                            n.mutable_keys()->set_masking_public_key(
-                                std::string(32, '\x42'));
-                          }
-                        }
-                      });
+  Outcome run = Aggregate(
+      params, inputs, {}, [](Requests<v1::SecAggShareKeysRequest>& requests) {
+        for (auto& n : *requests["dev-10"].mutable_neighbours()) {
+          if (n.client_id() == "dev-11") {
+            n.mutable_keys()->set_masking_public_key(std::string(32, '\x42'));
+          }
+        }
+      });
   EXPECT_EQ(run.status.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(std::string(run.status.message()),
               HasSubstr("dev-11 are not signed by its certificate"));
@@ -338,14 +339,14 @@ TEST(SecAggProtocolTest, AnotherClientsCertificateIsDetected) {
   v1::SecAggParameters params = Params(5, 10, 32);
   auto inputs = RandomInputs(Cohort(5), 10, 32, rng);
   const Devices& devices = TestDevices();
-  Outcome run = Aggregate(params, inputs, {},
-                      [&](Requests<v1::SecAggShareKeysRequest>& requests) {
-                        for (auto& n : *requests["dev-10"].mutable_neighbours()) {
-                          if (n.client_id() == "dev-11") {
-                            n.set_certificate_pem(devices.cert_pem.at("dev-15"));
-                          }
-                        }
-                      });
+  Outcome run = Aggregate(
+      params, inputs, {}, [&](Requests<v1::SecAggShareKeysRequest>& requests) {
+        for (auto& n : *requests["dev-10"].mutable_neighbours()) {
+          if (n.client_id() == "dev-11") {
+            n.set_certificate_pem(devices.cert_pem.at("dev-15"));
+          }
+        }
+      });
   EXPECT_EQ(run.status.code(), absl::StatusCode::kPermissionDenied);
 }
 
@@ -505,7 +506,8 @@ TEST(SecAggProtocolTest, MisaddressedSharesDoNotDecrypt) {
   auto packed =
       clients["dev-10"]->OnMaskedInput(wrong, std::vector<uint64_t>(8, 0));
   EXPECT_EQ(packed.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(std::string(packed.status().message()), HasSubstr("do not decrypt"));
+  EXPECT_THAT(std::string(packed.status().message()),
+              HasSubstr("do not decrypt"));
 }
 
 }  // namespace

@@ -22,9 +22,9 @@ absl::StatusOr<std::vector<uint64_t>> QuantizeWeighted(
     const v1::SecAggParameters& params,
     const crypto::SecretBytes& rounding_seed) {
   if (delta.size() + 1 != params.num_elements()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "delta has ", delta.size(), " values; the round expects ",
-        params.num_elements() - 1));
+    return absl::InvalidArgumentError(
+        absl::StrCat("delta has ", delta.size(), " values; the round expects ",
+                     params.num_elements() - 1));
   }
   if (examples == 0) {
     return absl::InvalidArgumentError("a client needs at least one example");
@@ -43,9 +43,10 @@ absl::StatusOr<std::vector<uint64_t>> QuantizeWeighted(
     for (size_t i = 0; i < n; ++i) {
       const float d = delta[start + i];
       if (!std::isfinite(d)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "delta value ", start + i, " is not finite; it cannot be "
-            "aggregated"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("delta value ", start + i,
+                         " is not finite; it cannot be "
+                         "aggregated"));
       }
       const double clipped = std::clamp(static_cast<double>(d), -c, c);
       const double x = (clipped + c) * scale;  // in [0, L]

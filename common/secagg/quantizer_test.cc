@@ -29,8 +29,8 @@ TEST(QuantizerTest, ValuesAreWeightedLevelsAndTheWeightComesLast) {
 
 TEST(QuantizerTest, WeightIsCappedAndValuesClipped) {
   v1::SecAggParameters p = Params(2);
-  auto q = QuantizeWeighted({-5.0f, 9.0f}, 1000, p,
-                            crypto::SecretBytes::Random(32));
+  auto q =
+      QuantizeWeighted({-5.0f, 9.0f}, 1000, p, crypto::SecretBytes::Random(32));
   ASSERT_TRUE(q.ok());
   EXPECT_THAT(*q, ::testing::ElementsAre(0u, 50u * 1000u, 50u));
 }

@@ -1,6 +1,8 @@
 #include "common/secagg/ring.h"
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -9,8 +11,33 @@
 namespace fedge::secagg {
 namespace {
 
-// Values expanded per PRG call: 64 KiB of keystream for 32-bit words.
-constexpr size_t kBlockValues = 16384;
+// Values per block: 32 KiB of values and up to 32 KiB of keystream, which
+// stay in the L1/L2 cache while every mask is applied to them.
+constexpr size_t kBlockValues = 4096;
+
+// Adds (or subtracts) each term's keystream, read as little-endian `Word`s
+// masked to the ring, block by block: all terms for one block of values,
+// then the next block, each PRG continuing its own stream.
+template <typename Word>
+void ApplyKeystreams(
+    absl::Span<const MaskTerm> terms,
+    const std::vector<std::unique_ptr<crypto::AesCtrPrg>>& prgs, uint64_t mask,
+    absl::Span<uint64_t> values) {
+  std::vector<Word> block(kBlockValues);
+  for (size_t start = 0; start < values.size(); start += kBlockValues) {
+    const size_t n = std::min(kBlockValues, values.size() - start);
+    uint64_t* out = values.data() + start;
+    for (size_t t = 0; t < terms.size(); ++t) {
+      prgs[t]->Generate(reinterpret_cast<uint8_t*>(block.data()),
+                        n * sizeof(Word));
+      if (terms[t].subtract) {
+        for (size_t i = 0; i < n; ++i) out[i] -= block[i] & mask;
+      } else {
+        for (size_t i = 0; i < n; ++i) out[i] += block[i] & mask;
+      }
+    }
+  }
+}
 
 }  // namespace
 
@@ -29,7 +56,8 @@ std::string Pack(absl::Span<const uint64_t> values, uint32_t bits) {
   if (bits == 32) {
     for (size_t i = 0; i < values.size(); ++i) {
       uint32_t v = static_cast<uint32_t>(values[i] & mask);
-      std::memcpy(&out[4 * i], &v, 4);  // little-endian host (checked in tensor)
+      std::memcpy(&out[4 * i], &v,
+                  4);  // little-endian host (checked in tensor)
     }
     return out;
   }
@@ -88,33 +116,23 @@ absl::Status UnpackAdd(absl::string_view bytes, uint32_t bits,
 
 absl::Status ApplyMask(const crypto::SecretBytes& seed, bool subtract,
                        uint32_t bits, absl::Span<uint64_t> values) {
-  auto prg = crypto::AesCtrPrg::Create(seed);
-  if (!prg.ok()) return prg.status();
-  const uint64_t mask = RingMask(bits);
+  const MaskTerm term{&seed, subtract};
+  return ApplyMasks(absl::MakeConstSpan(&term, 1), bits, values);
+}
+
+absl::Status ApplyMasks(absl::Span<const MaskTerm> terms, uint32_t bits,
+                        absl::Span<uint64_t> values) {
+  std::vector<std::unique_ptr<crypto::AesCtrPrg>> prgs;
+  prgs.reserve(terms.size());
+  for (const MaskTerm& term : terms) {
+    auto prg = crypto::AesCtrPrg::Create(*term.seed);
+    if (!prg.ok()) return prg.status();
+    prgs.push_back(*std::move(prg));
+  }
   if (bits <= 32) {
-    std::vector<uint32_t> block(kBlockValues);
-    for (size_t start = 0; start < values.size(); start += kBlockValues) {
-      size_t n = std::min(kBlockValues, values.size() - start);
-      (*prg)->Generate(reinterpret_cast<uint8_t*>(block.data()), n * 4);
-      uint64_t* out = values.data() + start;
-      if (subtract) {
-        for (size_t i = 0; i < n; ++i) out[i] -= block[i] & mask;
-      } else {
-        for (size_t i = 0; i < n; ++i) out[i] += block[i] & mask;
-      }
-    }
+    ApplyKeystreams<uint32_t>(terms, prgs, RingMask(bits), values);
   } else {
-    std::vector<uint64_t> block(kBlockValues);
-    for (size_t start = 0; start < values.size(); start += kBlockValues) {
-      size_t n = std::min(kBlockValues, values.size() - start);
-      (*prg)->Generate(reinterpret_cast<uint8_t*>(block.data()), n * 8);
-      uint64_t* out = values.data() + start;
-      if (subtract) {
-        for (size_t i = 0; i < n; ++i) out[i] -= block[i] & mask;
-      } else {
-        for (size_t i = 0; i < n; ++i) out[i] += block[i] & mask;
-      }
-    }
+    ApplyKeystreams<uint64_t>(terms, prgs, RingMask(bits), values);
   }
   return absl::OkStatus();
 }

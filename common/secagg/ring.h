@@ -42,6 +42,21 @@ absl::Status UnpackAdd(absl::string_view bytes, uint32_t bits,
 absl::Status ApplyMask(const crypto::SecretBytes& seed, bool subtract,
                        uint32_t bits, absl::Span<uint64_t> values);
 
+// One mask of a batch: the seed it expands from, and whether it is taken
+// away rather than added.
+struct MaskTerm {
+  const crypto::SecretBytes* seed;
+  bool subtract;
+};
+
+// The same as ApplyMask for each term in turn, but one pass over `values`:
+// a block of values stays in cache while every term's keystream for it is
+// added, instead of streaming the whole vector through memory once per
+// term. Masking with k neighbours on a large model is memory bound
+// otherwise.
+absl::Status ApplyMasks(absl::Span<const MaskTerm> terms, uint32_t bits,
+                        absl::Span<uint64_t> values);
+
 }  // namespace fedge::secagg
 
 #endif  // FEDGE_COMMON_SECAGG_RING_H_

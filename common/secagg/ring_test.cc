@@ -1,7 +1,9 @@
 #include "common/secagg/ring.h"
 
 #include <random>
+#include <vector>
 
+#include "common/crypto/prg.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -73,6 +75,45 @@ TEST(RingTest, MaskIsTheKeystreamReadAsLittleEndianWords) {
   std::vector<uint64_t> mask20(5, 0);
   ASSERT_TRUE(ApplyMask(seed, false, 20, absl::MakeSpan(mask20)).ok());
   for (size_t i = 0; i < 5; ++i) EXPECT_EQ(mask20[i], mask[i] & RingMask(20));
+}
+
+TEST(RingTest, BatchedMasksEqualTheKeystreamsAddedOneByOne) {
+  std::vector<crypto::SecretBytes> seeds;
+  for (int i = 0; i < 3; ++i) seeds.push_back(crypto::SecretBytes::Random(32));
+  const std::vector<MaskTerm> terms = {
+      {&seeds[0], false}, {&seeds[1], true}, {&seeds[2], false}};
+  // Across block boundaries, and not a whole number of blocks.
+  const size_t m = 3 * 4096 + 7;
+  for (uint32_t bits : {20u, 32u, 40u}) {
+    const size_t word = bits <= 32 ? 4 : 8;
+    std::vector<uint64_t> expected(m);
+    for (size_t i = 0; i < m; ++i) expected[i] = (i * 7919) & RingMask(bits);
+    std::vector<uint64_t> batched = expected;
+    std::vector<uint64_t> one_by_one = expected;
+    for (const MaskTerm& term : terms) {
+      auto prg = crypto::AesCtrPrg::Create(*term.seed);
+      ASSERT_TRUE(prg.ok());
+      std::vector<uint8_t> stream(m * word);
+      (*prg)->Generate(stream.data(), stream.size());
+      for (size_t i = 0; i < m; ++i) {
+        uint64_t w = 0;
+        for (size_t b = 0; b < word; ++b) {
+          w |= uint64_t{stream[i * word + b]} << (8 * b);
+        }
+        w &= RingMask(bits);
+        expected[i] = term.subtract ? expected[i] - w : expected[i] + w;
+      }
+      ASSERT_TRUE(
+          ApplyMask(*term.seed, term.subtract, bits, absl::MakeSpan(one_by_one))
+              .ok());
+    }
+    ASSERT_TRUE(ApplyMasks(terms, bits, absl::MakeSpan(batched)).ok());
+    Reduce(bits, absl::MakeSpan(expected));
+    Reduce(bits, absl::MakeSpan(batched));
+    Reduce(bits, absl::MakeSpan(one_by_one));
+    EXPECT_EQ(batched, expected) << bits;
+    EXPECT_EQ(one_by_one, expected) << bits;
+  }
 }
 
 TEST(RingTest, ShortSeedIsRefused) {

@@ -41,9 +41,9 @@ absl::Status ServerAdvertiseKeysState::HandleAdvertiseKeys(
                          m.encryption_public_key(), m.masking_public_key()),
           m.signature());
       !s.ok()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "the key advertisement of ", client,
-        " is not signed by its certificate key"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("the key advertisement of ", client,
+                     " is not signed by its certificate key"));
   }
   ctx.advertised[client] = m;
   return absl::OkStatus();
@@ -73,9 +73,9 @@ absl::StatusOr<ServerTransition> ServerAdvertiseKeysState::Close() {
   ServerTransition transition;
   for (const std::string& id : graph.ids()) {
     if (graph.Neighbours(id).size() < t) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "client ", id, " has only ", graph.Neighbours(id).size(),
-          " neighbours, fewer than the threshold ", t));
+      return absl::FailedPreconditionError(
+          absl::StrCat("client ", id, " has only ", graph.Neighbours(id).size(),
+                       " neighbours, fewer than the threshold ", t));
     }
     v1::SecAggShareKeysRequest& request = transition.share_keys[id];
     request.set_round(ctx.round);

@@ -19,8 +19,8 @@ absl::Status ServerMaskedInputState::CheckMaskedInput(
         ", so its masked input cannot be unmasked"));
   }
   if (context_->masked.count(client)) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "a masked input from ", client, " was already accepted"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("a masked input from ", client, " was already accepted"));
   }
   return absl::OkStatus();
 }
@@ -63,15 +63,16 @@ absl::StatusOr<ServerTransition> ServerMaskedInputState::Close() {
       if (ctx.masked.count(peer)) ++responders;
     }
     if (responders < t) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "only ", responders, " neighbours of ", id,
-          " delivered masked inputs, fewer than the threshold ", t,
-          ": its masks cannot be removed"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("only ", responders, " neighbours of ", id,
+                       " delivered masked inputs, fewer than the threshold ", t,
+                       ": its masks cannot be removed"));
     }
   }
   for (const std::string& id : ctx.shared) {
-    FEDGE_RETURN_IF_ERROR(ctx.Request(
-        id, ctx.masked.count(id) ? Reveal::kSelfMaskSeed : Reveal::kMaskingKey));
+    FEDGE_RETURN_IF_ERROR(ctx.Request(id, ctx.masked.count(id)
+                                              ? Reveal::kSelfMaskSeed
+                                              : Reveal::kMaskingKey));
   }
   ServerTransition transition;
   for (const std::string& id : ctx.masked) {

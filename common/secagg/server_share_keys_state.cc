@@ -28,9 +28,9 @@ absl::Status ServerShareKeysState::HandleShareKeys(
   std::set<std::string> recipients;
   for (const v1::SecAggEncryptedShare& s : m.shares()) {
     if (!ctx.graph->AreNeighbours(client, s.recipient())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "client ", client, " addressed shares to ", s.recipient(),
-          ", who is not its neighbour"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("client ", client, " addressed shares to ",
+                       s.recipient(), ", who is not its neighbour"));
     }
     if (!recipients.insert(s.recipient()).second) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -43,9 +43,9 @@ absl::Status ServerShareKeysState::HandleShareKeys(
     }
   }
   if (recipients.size() != neighbours.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "client ", client, " sent shares to ", recipients.size(), " of its ",
-        neighbours.size(), " neighbours"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("client ", client, " sent shares to ", recipients.size(),
+                     " of its ", neighbours.size(), " neighbours"));
   }
   for (const v1::SecAggEncryptedShare& s : m.shares()) {
     ctx.shares_for[s.recipient()][client] = s;

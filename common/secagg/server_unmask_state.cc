@@ -35,22 +35,24 @@ absl::Status ServerUnmaskState::HandleUnmask(const std::string& client,
   for (const v1::SecAggRevealedShare& s : m.shares()) {
     if (!ctx.graph->AreNeighbours(client, s.owner()) ||
         !ctx.shared.count(s.owner())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "client ", client, " revealed a share of ", s.owner(),
-          ", whose shares it was not asked for"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("client ", client, " revealed a share of ", s.owner(),
+                       ", whose shares it was not asked for"));
     }
     if (!owners.insert(s.owner()).second) {
       return absl::InvalidArgumentError(absl::StrCat(
           "client ", client, " revealed shares of ", s.owner(), " twice"));
     }
     Reveal asked = ctx.requested[s.owner()];
-    Reveal got = s.self_mask_seed() ? Reveal::kSelfMaskSeed : Reveal::kMaskingKey;
+    Reveal got =
+        s.self_mask_seed() ? Reveal::kSelfMaskSeed : Reveal::kMaskingKey;
     if (asked != got) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "client ", client, " revealed the ",
-          s.self_mask_seed() ? "self-mask seed" : "masking key", " share of ",
-          s.owner(), ", which was not asked for; the server keeps only one "
-          "kind of share per client"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("client ", client, " revealed the ",
+                       s.self_mask_seed() ? "self-mask seed" : "masking key",
+                       " share of ", s.owner(),
+                       ", which was not asked for; the server keeps only one "
+                       "kind of share per client"));
     }
     if (s.value().size() != crypto::kShamirShareBytes) {
       return absl::InvalidArgumentError(
@@ -79,19 +81,24 @@ absl::StatusOr<ServerTransition> ServerUnmaskState::Close() {
   ServerContext& ctx = *context_;
   const size_t t = ctx.params.threshold();
   const uint32_t bits = ctx.params.ring_bits();
-  auto sum = absl::MakeSpan(ctx.sum);
+  // Every mask to take away: survivors' self masks, and the pairwise masks
+  // between each dropped client and its surviving neighbours. Removed in
+  // one pass over the sum.
+  std::vector<crypto::SecretBytes> seeds;
+  std::vector<bool> subtract;
   for (const std::string& owner : ctx.shared) {
     const std::vector<crypto::ShamirShare>& shares = ctx.revealed[owner];
     if (shares.size() < t) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "only ", shares.size(), " neighbours of ", owner,
-          " revealed shares, fewer than the threshold ", t));
+      return absl::FailedPreconditionError(
+          absl::StrCat("only ", shares.size(), " neighbours of ", owner,
+                       " revealed shares, fewer than the threshold ", t));
     }
     const bool survivor = ctx.masked.count(owner) > 0;
     FEDGE_ASSIGN_OR_RETURN(crypto::SecretBytes secret,
                            crypto::ShamirReconstruct(shares, t, 32));
     if (survivor) {
-      FEDGE_RETURN_IF_ERROR(ApplyMask(secret, /*subtract=*/true, bits, sum));
+      seeds.push_back(std::move(secret));
+      subtract.push_back(true);
       continue;
     }
     // A dropped client: its masking key must match the key it advertised,
@@ -111,9 +118,17 @@ absl::StatusOr<ServerTransition> ServerUnmaskState::Close() {
           DerivePairwiseSeed(secret, ctx.advertised[v].masking_public_key(),
                              ctx.params.context(), owner, v));
       // v added +PRG when v sorts first, −PRG otherwise; undo it.
-      FEDGE_RETURN_IF_ERROR(ApplyMask(seed, /*subtract=*/v < owner, bits, sum));
+      seeds.push_back(std::move(seed));
+      subtract.push_back(v < owner);
     }
   }
+  std::vector<MaskTerm> terms;
+  terms.reserve(seeds.size());
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    terms.push_back({&seeds[i], subtract[i]});
+  }
+  auto sum = absl::MakeSpan(ctx.sum);
+  FEDGE_RETURN_IF_ERROR(ApplyMasks(terms, bits, sum));
   Reduce(bits, sum);
   AggregateResult result;
   result.sum = std::move(ctx.sum);
