@@ -140,7 +140,9 @@ int RunLocal(const ParsedFlags& flags, sim::SimConfig config) {
   });
   auto simulation = sim::Simulation::Create(std::move(config), options);
   if (!simulation.ok()) {
-    return Fail(kCommand, simulation.status(), kExitFailure);
+    // As in shard mode: 2 when the simulation could not start (run
+    // directory, data, PKI), 1 when it failed while running.
+    return Fail(kCommand, simulation.status(), kExitUsage);
   }
   {
     absl::MutexLock lock(&mu);
@@ -207,7 +209,18 @@ int RunSim(const Args& args) {
     }
     sim::SetSeed(seed, &*config);
   }
-  if (flags->Has("shard")) return RunShard(*flags, *std::move(config));
+  if (flags->Has("shard")) {
+    // The remote server owns the run: its directory, its rounds.
+    for (const char* local_only : {"run-dir", "overwrite", "rounds"}) {
+      if (flags->Has(local_only)) {
+        return UsageError(
+            absl::StrCat(kCommand, ": --", local_only,
+                         " is not used with --shard (the server decides)"),
+            absl::StrCat(kUsage, FlagsUsage(Flags())));
+      }
+    }
+    return RunShard(*flags, *std::move(config));
+  }
   for (const char* shard_only :
        {"server", "pki", "simulator-id", "server-name"}) {
     if (flags->Has(shard_only)) {

@@ -107,7 +107,7 @@ absl::Status EdgeClient::Session() {
   v1::JoinResponse joined;
   {
     grpc::ClientContext context;
-    conn->PrepareJoin(&context);
+    conn->Prepare(&context);
     context.set_wait_for_ready(false);
     FEDGE_RETURN_IF_ERROR(
         net::FromGrpcStatus(conn->stub().Join(&context, join, &joined)));

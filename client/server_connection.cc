@@ -23,8 +23,7 @@ ServerConnection::ServerConnection(std::shared_ptr<grpc::Channel> channel,
       timeout_(timeout) {}
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> ServerConnection::OpenChannel(
-    const std::string& address,
-    const std::optional<net::ClientTlsFiles>& tls) {
+    const std::string& address, const std::optional<net::ClientTlsFiles>& tls) {
   grpc::ChannelArguments args;
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (tls.has_value()) {
@@ -70,17 +69,11 @@ void ServerConnection::Prepare(grpc::ClientContext* context,
   }
   if (!virtual_id_.empty()) {
     context->AddMetadata(kVirtualClientMetadata, virtual_id_);
+    context->AddMetadata(kVirtualCertificateMetadata, virtual_certificate_);
   }
   if (with_deadline) {
     absl::Time d = deadline.value_or(absl::Now() + timeout_);
     context->set_deadline(absl::ToChronoTime(d));
-  }
-}
-
-void ServerConnection::PrepareJoin(grpc::ClientContext* context) const {
-  Prepare(context);
-  if (!virtual_certificate_.empty()) {
-    context->AddMetadata(kVirtualCertificateMetadata, virtual_certificate_);
   }
 }
 

@@ -42,13 +42,12 @@ class ServerConnection {
 
   v1::Federation::Stub& stub() { return *stub_; }
 
-  // Adds identity metadata (insecure mode) and, if `with_deadline`, the RPC
-  // timeout or `deadline`.
+  // Adds identity metadata (insecure mode: the client id; a virtual client:
+  // its id and certificate) and, if `with_deadline`, the RPC timeout or
+  // `deadline`.
   void Prepare(grpc::ClientContext* context,
                std::optional<absl::Time> deadline = std::nullopt,
                bool with_deadline = true) const;
-  // Prepare, plus what only Join carries (a virtual client's certificate).
-  void PrepareJoin(grpc::ClientContext* context) const;
 
  private:
   ServerConnection(std::shared_ptr<grpc::Channel> channel,

@@ -60,9 +60,9 @@ absl::StatusOr<pki::PeerIdentity> Authenticator::VirtualClient(
   const auto& metadata = context.client_metadata();
   auto id_entry = metadata.find(kVirtualClientMetadata);
   if (id_entry == metadata.end()) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "a simulator's call must name its virtual client in '",
-        kVirtualClientMetadata, "'"));
+    return absl::UnauthenticatedError(
+        absl::StrCat("a simulator's call must name its virtual client in '",
+                     kVirtualClientMetadata, "'"));
   }
   pki::PeerIdentity peer;
   peer.id = std::string(id_entry->second.data(), id_entry->second.size());
@@ -71,24 +71,30 @@ absl::StatusOr<pki::PeerIdentity> Authenticator::VirtualClient(
     return absl::InvalidArgumentError(
         absl::StrCat("invalid virtual client id '", peer.id, "'"));
   }
+  // The simulator holds a certificate for each of its virtual clients,
+  // issued by the federation's CA: without it a simulator could speak for
+  // any client id, a real device's included.
   auto cert_entry = metadata.find(kVirtualCertificateMetadata);
-  if (cert_entry != metadata.end()) {
-    std::string pem(cert_entry->second.data(), cert_entry->second.size());
-    FEDGE_ASSIGN_OR_RETURN(pki::PeerIdentity cert, pki::IdentityFromPem(pem));
-    if (cert.id != peer.id || cert.role != pki::Role::kDevice) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "virtual client ", peer.id, " presented the certificate of ",
-          cert.id));
-    }
-    if (absl::Status s = crypto::VerifyCertificateChain(
-            pem, virtual_clients_.ca_certificate_pem);
-        !s.ok()) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "certificate of virtual client ", peer.id,
-          " does not verify: ", s.message()));
-    }
-    peer = std::move(cert);
+  if (cert_entry == metadata.end()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("a simulator's call for virtual client ", peer.id,
+                     " must carry that client's certificate in '",
+                     kVirtualCertificateMetadata, "'"));
   }
+  std::string pem(cert_entry->second.data(), cert_entry->second.size());
+  FEDGE_ASSIGN_OR_RETURN(pki::PeerIdentity cert, pki::IdentityFromPem(pem));
+  if (cert.id != peer.id || cert.role != pki::Role::kDevice) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "virtual client ", peer.id, " presented the certificate of ", cert.id));
+  }
+  if (absl::Status s = crypto::VerifyCertificateChain(
+          pem, virtual_clients_.ca_certificate_pem);
+      !s.ok()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("certificate of virtual client ", peer.id,
+                     " does not verify: ", s.message()));
+  }
+  peer = std::move(cert);
   if (revocations_->IsRevoked(peer.serial_hex, peer.id)) {
     return absl::PermissionDeniedError(
         absl::StrCat("virtual client ", peer.id, " is revoked"));

@@ -12,9 +12,12 @@
 // Virtual clients: a fleet simulator's certificate (role simulator) may act
 // for the virtual clients it simulates, named in the `fedge-virtual-client`
 // metadata entry, on a server configured to accept them (never by default).
-// A virtual client may present its own device certificate (issued by the
-// federation CA, naming it) in `fedge-virtual-certificate-bin`; it is
-// verified like a TLS client certificate and used for secure aggregation.
+// Every such call carries the virtual client's own device certificate
+// (issued by the federation CA, naming it) in
+// `fedge-virtual-certificate-bin`; it is verified like a TLS client
+// certificate (chain, id, revocation) and used for secure aggregation. A
+// call without it is refused, so a simulator cannot speak for a client id
+// it holds no certificate for.
 
 #include <grpcpp/server_context.h>
 

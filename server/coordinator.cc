@@ -231,9 +231,8 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
   options.base = base;
   options.cohort =
       SelectCohort(std::move(candidates),
-                   {static_cast<uint32_t>(need), config_.cohort.fraction,
-                    std::max<uint32_t>(config_.cohort.max_clients,
-                                       static_cast<uint32_t>(need))},
+                   {config_.cohort.min_clients, config_.cohort.fraction,
+                    config_.cohort.max_clients},
                    config_.seed, number);
   options.max_example_weight = config_.strategy.max_example_weight;
   if (config_.secure_aggregation.enabled) {

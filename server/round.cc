@@ -195,7 +195,8 @@ bool Round::AwaitSecAggStage(util::Clock* clock, absl::Time deadline) {
     if (interrupted_ || secagg_ == nullptr) return true;
     for (const std::string& id : secagg_->Pending()) {
       auto it = members_.find(id);
-      if (it != members_.end() && it->second.outcome != Outcome::kDropped) {
+      if (it != members_.end() && it->second.outcome != Outcome::kDropped &&
+          !it->second.gone) {
         return false;
       }
     }
@@ -279,7 +280,9 @@ void Round::Drop(const std::string& client_id, const std::string& reason) {
 void Round::DropLocked(const std::string& client_id,
                        const std::string& reason) {
   auto it = members_.find(client_id);
-  if (it == members_.end() || it->second.outcome != Outcome::kPending) return;
+  if (it == members_.end()) return;
+  if (it->second.outcome == Outcome::kAccepted) it->second.gone = true;
+  if (it->second.outcome != Outcome::kPending) return;
   it->second.outcome = Outcome::kDropped;
   it->second.reason = reason;
   --pending_;

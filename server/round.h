@@ -153,6 +153,9 @@ class Round {
     uint64_t num_examples = 0;
     std::string update_sha256;
     uint64_t bytes_up = 0;
+    // Disconnected after its update was accepted: it still counts in the
+    // aggregate, but no later secure aggregation stage waits for it.
+    bool gone = false;
   };
 
   absl::Status CheckLocked(const std::string& client_id,

@@ -61,7 +61,7 @@ void ReadFleet(MapReader fleet, FleetConfig* f) {
   availability.Optional("hours_per_round", &f->hours_per_round,
                         config::GreaterThan(0.0));
   fleet.Optional("time_scale", &f->time_scale, AtLeast(0.0));
-  fleet.Optional("threads", &f->threads);
+  fleet.Optional("threads", &f->threads, config::Between<uint32_t>(0, 1024));
 }
 
 }  // namespace
@@ -95,6 +95,13 @@ absl::StatusOr<SimConfig> ParseSimConfig(const std::string& yaml,
                                                             : "seed",
                                  " instead"));
     }
+  }
+  if (c.server.evaluation.federated_every > 0) {
+    server.Child("evaluation")
+        .Fail("federated_every",
+              "virtual clients hold no evaluation data, so federated "
+              "evaluation would only wait out its deadline; use "
+              "central_every with central_data instead");
   }
   ReadFleet(root.Child("fleet"), &c.fleet);
   if (c.server.cohort.min_clients > c.fleet.clients) {

@@ -96,6 +96,8 @@ TEST(SimConfigTest, BadValuesNameTheKeyAndSayWhatToDo) {
       {"  rounds: 3", "  rounds: 3\n  run:\n    seed: 3",
        "use the top-level seed"},
       {"fleet:", "fleet:\n  colour: blue", "colour"},
+      {"  rounds: 3", "  rounds: 3\n  evaluation:\n    federated_every: 1",
+       "use central_every"},
   };
   for (const BadCase& bad : cases) {
     std::string yaml = kMinimal;

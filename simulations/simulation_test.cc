@@ -11,10 +11,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "client/join_request.h"
+#include "client/server_connection.h"
 #include "common/crypto/sha256.h"
 #include "common/pki/authority.h"
+#include "common/pki/memory_issuer.h"
 #include "common/testing/temp_dir.h"
 #include "common/util/file_util.h"
+#include "common/util/status_macros.h"
+#include "fedge/v1/federation.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/federation_server.h"
@@ -102,6 +107,34 @@ std::vector<std::string> Digests(const SimulationResult& result) {
 std::string Id(size_t index, size_t count) {
   const int width = static_cast<int>(absl::StrCat(count - 1).size());
   return absl::StrFormat("sim-%0*d", width, index);
+}
+
+// A federation PKI with simulators shard-0 and shard-1, and an aggregator
+// of it running `sim.server` that accepts virtual clients, as `fedge
+// server` would run it.
+absl::StatusOr<std::unique_ptr<server::FederationServer>> StartServer(
+    const SimConfig& sim, const std::string& pki_dir,
+    const std::string& run_dir) {
+  FEDGE_RETURN_IF_ERROR(pki::InitFederation(pki_dir, pki::InitOptions{}));
+  for (const char* id : {"shard-0", "shard-1"}) {
+    FEDGE_RETURN_IF_ERROR(pki::IssueSimulator(pki_dir, id));
+  }
+  const pki::PkiPaths paths(pki_dir);
+  server::ServerOptions options;
+  options.config = sim.server;
+  config::ServerConfig& c = options.config;
+  c.run_id = sim.name;
+  c.run_dir = run_dir;
+  c.seed = sim.seed;
+  c.listen_address = "127.0.0.1:0";
+  c.metrics_address = "";
+  c.tls.ca_cert = paths.ca_cert();
+  c.tls.cert = paths.server_cert();
+  c.tls.key = paths.server_key();
+  c.tls.crl = paths.crl();
+  c.accept_virtual_clients = true;
+  options.show_progress = false;
+  return server::FederationServer::Start(std::move(options));
 }
 
 TEST(SimulationTest, SameSeedSameModelsDifferentSeedDifferentModels) {
@@ -207,15 +240,22 @@ TEST(SimulationTest, DropoutsAndStragglersAreTheExpectedClients) {
 }
 
 // Secure rounds: clients vanish when their keys are due, when their shares
-// are due and while they train; the masked inputs of the others make up the
-// round, and the sum is unmasked despite the missing ones.
+// are due, while they train and when their unmask shares are due; the
+// masked inputs of the others make up the round, and the sum is unmasked
+// despite the missing ones, without waiting out a stage's deadline.
 TEST(SimulationTest, SecureRoundsSurviveDropoutsAtEveryStage) {
   const uint32_t n = 24;
   const std::string yaml = SmallConfig(n, 2, 1.0, 8, /*secure=*/true,
                                        "  dropout:\n"
                                        "    advertise: 0.1\n"
                                        "    share: 0.1\n"
-                                       "    training: 0.1\n");
+                                       "    training: 0.1\n"
+                                       "    unmask: 0.1\n",
+                                       // A client gone at the unmask stage
+                                       // must not hold the round up until
+                                       // this deadline.
+                                       "  deadlines:\n"
+                                       "    secagg_stage: 2m\n");
   SimConfig config =
       Parse(yaml, fedge::testing::MakeTempDir("sim-secure-dropout") + "/run");
   const FleetConfig fleet = config.fleet;
@@ -237,8 +277,23 @@ TEST(SimulationTest, SecureRoundsSurviveDropoutsAtEveryStage) {
     EXPECT_GT(vanished, 0u);
     EXPECT_EQ(row.status, "completed") << row.reason;
     EXPECT_EQ(row.selected, n);
-    EXPECT_EQ(row.fleet_dropouts, vanished);
+    // Clients that vanish at the unmask stage uploaded their masked
+    // input: they are in the sum, and their neighbours answer for them.
+    uint32_t gone_at_unmask = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const std::string id = Id(i, n);
+      bool earlier = false;
+      for (Stage stage : {Stage::kAdvertise, Stage::kShare, Stage::kTraining}) {
+        earlier = earlier || VanishesAt(fleet, seed, id, row.round, stage);
+      }
+      if (!earlier && VanishesAt(fleet, seed, id, row.round, Stage::kUnmask)) {
+        ++gone_at_unmask;
+      }
+    }
+    EXPECT_GT(gone_at_unmask, 0u);
+    EXPECT_EQ(row.fleet_dropouts, vanished + gone_at_unmask);
     EXPECT_EQ(row.completed, n - vanished);
+    EXPECT_LT(row.total_seconds, 60.0);
   }
 }
 
@@ -256,30 +311,13 @@ TEST(SimulationTest, TwoShardsAgainstOneServerEqualTheUnshardedRun) {
   local.server.cohort.available_clients = n;
   SimulationResult unsharded = RunSimulation(local);
   ASSERT_EQ(unsharded.rounds.size(), 2u);
+  for (const RoundRow& row : unsharded.rounds) {
+    EXPECT_EQ(row.selected, n / 2);  // the fraction, not the whole fleet
+  }
 
   // The same aggregator config, as `fedge server` would run it.
   const std::string pki_dir = dir + "/pki";
-  ASSERT_TRUE(pki::InitFederation(pki_dir, pki::InitOptions{}).ok());
-  for (const char* id : {"shard-0", "shard-1"}) {
-    ASSERT_TRUE(pki::IssueSimulator(pki_dir, id).ok());
-  }
-  const pki::PkiPaths paths(pki_dir);
-  server::ServerOptions options;
-  options.config = local.server;
-  config::ServerConfig& c = options.config;
-  c.run_id = local.name;
-  c.run_dir = dir + "/server";
-  c.seed = local.seed;
-  c.listen_address = "127.0.0.1:0";
-  c.metrics_address = "";
-  c.tls.ca_cert = paths.ca_cert();
-  c.tls.cert = paths.server_cert();
-  c.tls.key = paths.server_key();
-  c.tls.crl = paths.crl();
-  c.accept_virtual_clients = true;
-  options.show_progress = false;
-  absl::StatusOr<std::unique_ptr<server::FederationServer>> server =
-      server::FederationServer::Start(std::move(options));
+  auto server = StartServer(local, pki_dir, dir + "/server");
   ASSERT_TRUE(server.ok()) << server.status();
 
   std::vector<absl::StatusOr<ShardResult>> results(2, absl::UnknownError(""));
@@ -320,6 +358,64 @@ TEST(SimulationTest, TwoShardsAgainstOneServerEqualTheUnshardedRun) {
   ASSERT_NE(model, nullptr);
   EXPECT_EQ(model->version, unsharded.model_version);
   EXPECT_EQ(crypto::ToHex(model->sha256), unsharded.model_sha256);
+  (*server)->Shutdown();
+}
+
+// A simulator speaks for a virtual client only with that client's own
+// certificate from the federation's CA.
+TEST(SimulationTest, VirtualClientsMustPresentTheirOwnCertificate) {
+  const std::string dir = fedge::testing::MakeTempDir("sim-auth");
+  SimConfig sim =
+      Parse(SmallConfig(4, 1, 1.0, 2, /*secure=*/false), dir + "/unused");
+  const std::string pki_dir = dir + "/pki";
+  auto server = StartServer(sim, pki_dir, dir + "/server");
+  ASSERT_TRUE(server.ok()) << server.status();
+  const pki::PkiPaths paths(pki_dir);
+  net::ClientTlsFiles tls;
+  tls.ca_cert = paths.ca_cert();
+  tls.cert = paths.simulator_cert("shard-0");
+  tls.key = paths.simulator_key("shard-0");
+  tls.server_name = "localhost";
+  auto channel = client::ServerConnection::OpenChannel(
+      absl::StrCat("127.0.0.1:", (*server)->port()), tls);
+  ASSERT_TRUE(channel.ok()) << channel.status();
+
+  auto issuer = pki::MemoryIssuer::Load(pki_dir);
+  ASSERT_TRUE(issuer.ok()) << issuer.status();
+  auto own = (*issuer)->IssueDevice("sim-1");
+  auto other = (*issuer)->IssueDevice("sim-2");
+  ASSERT_TRUE(own.ok() && other.ok());
+  const std::string foreign_dir = dir + "/foreign";
+  ASSERT_TRUE(pki::InitFederation(foreign_dir, pki::InitOptions{}).ok());
+  auto foreign = (*pki::MemoryIssuer::Load(foreign_dir))->IssueDevice("sim-1");
+  ASSERT_TRUE(foreign.ok());
+
+  auto join = [&](const std::string& id, const std::string* pem) {
+    auto stub = v1::Federation::NewStub(*channel);
+    grpc::ClientContext context;
+    context.AddMetadata("fedge-virtual-client", id);
+    if (pem != nullptr) {
+      context.AddMetadata("fedge-virtual-certificate-bin", *pem);
+    }
+    config::ConsentConfig consent;
+    consent.purpose_id = sim.server.purpose_id;
+    consent.version = "1";
+    v1::JoinRequest request = client::MakeJoinRequest("test", consent);
+    v1::JoinResponse response;
+    return stub->Join(&context, request, &response);
+  };
+  grpc::Status none = join("sim-1", nullptr);
+  EXPECT_EQ(none.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(none.error_message(), HasSubstr("certificate"));
+  grpc::Status borrowed = join("sim-1", &other->certificate_pem);
+  EXPECT_EQ(borrowed.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(borrowed.error_message(), HasSubstr("sim-2"));
+  grpc::Status forged = join("sim-1", &foreign->certificate_pem);
+  EXPECT_EQ(forged.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(forged.error_message(), HasSubstr("does not verify"));
+  grpc::Status ok = join("sim-1", &own->certificate_pem);
+  EXPECT_TRUE(ok.ok()) << ok.error_message();
+  (*server)->Stop("test over");
   (*server)->Shutdown();
 }
 

@@ -101,7 +101,7 @@ absl::Status VirtualClient::GoOnline() {
   v1::JoinRequest join = client::MakeJoinRequest("simulated", consent);
   v1::JoinResponse joined;
   grpc::ClientContext context;
-  conn_->PrepareJoin(&context);
+  conn_->Prepare(&context);
   FEDGE_RETURN_IF_ERROR(
       net::FromGrpcStatus(conn_->stub().Join(&context, join, &joined)));
   FEDGE_RETURN_IF_ERROR(core_->OnJoined(joined.client_id(), joined.model()));
