@@ -100,7 +100,8 @@ absl::Status ClientCore::EnsureTrainer() {
 }
 
 void ClientCore::ReleaseIfIdle() {
-  if (options_.release_after_task && secure_ == nullptr) {
+  // A secure round needs the trainer until its masked input is uploaded.
+  if (options_.release_after_task && (secure_ == nullptr || secure_trained_)) {
     trainer_.reset();
     evaluator_.reset();
   }

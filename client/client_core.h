@@ -110,9 +110,12 @@ class ClientCore {
   models::ModelSpec spec_;
   std::unique_ptr<Trainer> trainer_;
   std::unique_ptr<models::Evaluator> evaluator_;
-  // The secure round in progress, if any, and its training task.
+  // The secure round in progress, if any, its training task, and whether
+  // this client has trained and uploaded for it (then only the unmask stage
+  // is left, which needs no model).
   std::unique_ptr<secagg::SecAggClient> secure_;
   v1::TrainTask secure_task_;
+  bool secure_trained_ = false;
 
   mutable absl::Mutex mu_;
   EdgeClientStats stats_ ABSL_GUARDED_BY(mu_);

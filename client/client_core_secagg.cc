@@ -46,6 +46,7 @@ absl::Status ClientCore::StartSecureRound(ServerConnection& conn,
   FEDGE_RETURN_IF_ERROR(SubmitSecAgg(conn, advertisement));
   secure_ = std::move(client);
   secure_task_ = task;
+  secure_trained_ = false;
   FEDGE_LOG(Info, "client")
       << "round " << task.round() << ": secure aggregation keys advertised";
   return absl::OkStatus();
@@ -89,7 +90,10 @@ absl::Status ClientCore::UploadMaskedInput(
     secure_.reset();
     return masked.status();
   }
-  return Upload(conn, secure_task_, *masked, /*result=*/nullptr);
+  FEDGE_RETURN_IF_ERROR(
+      Upload(conn, secure_task_, *masked, /*result=*/nullptr));
+  secure_trained_ = true;
+  return absl::OkStatus();
 }
 
 absl::Status ClientCore::RevealSecureShares(
