@@ -199,46 +199,49 @@ int RunInit(const Args& args) {
   return kExitOk;
 }
 
-int RunIssueClient(const Args& args) {
+// What `issue-client` and `issue-simulator` differ in.
+struct IssueKind {
+  const char* command;
+  absl::Status (*issue)(const std::string& dir, const std::string& id,
+                        int validity_days);
+  const char* issued_to;  // "device" / "simulator"
+  std::string (pki::PkiPaths::*cert)(const std::string& id) const;
+  std::string (pki::PkiPaths::*key)(const std::string& id) const;
+  const char* key_note;
+};
+
+int RunIssue(const Args& args, const IssueKind& kind) {
   ParsedFlags flags;
   int exit_code = kExitOk;
-  if (!Parse("issue-client", IssueFlags(), args, &flags, &exit_code)) {
+  if (!Parse(kind.command, IssueFlags(), args, &flags, &exit_code)) {
     return exit_code;
   }
   int days = 825;
-  if (!ParseDays("issue-client", flags, &days, &exit_code)) return exit_code;
+  if (!ParseDays(kind.command, flags, &days, &exit_code)) return exit_code;
   const std::string dir = flags.Get("dir");
   const std::string id = flags.Get("id");
-  absl::Status status = pki::IssueClient(dir, id, days);
+  absl::Status status = kind.issue(dir, id, days);
   if (!status.ok()) return LibraryFailure(status);
   pki::PkiPaths paths(dir);
-  std::cout << "issued a certificate to device '" << id << "':\n"
-            << Listing({{paths.client_cert(id), "certificate"},
-                        {paths.client_key(id),
-                         "private key (copy to the device only)"}});
+  std::cout << "issued a certificate to " << kind.issued_to << " '" << id
+            << "':\n"
+            << Listing({{(paths.*kind.cert)(id), "certificate"},
+                        {(paths.*kind.key)(id), kind.key_note}});
   return kExitOk;
 }
 
+int RunIssueClient(const Args& args) {
+  return RunIssue(
+      args,
+      {"issue-client", &pki::IssueClient, "device", &pki::PkiPaths::client_cert,
+       &pki::PkiPaths::client_key, "private key (copy to the device only)"});
+}
+
 int RunIssueSimulator(const Args& args) {
-  ParsedFlags flags;
-  int exit_code = kExitOk;
-  if (!Parse("issue-simulator", IssueFlags(), args, &flags, &exit_code)) {
-    return exit_code;
-  }
-  int days = 825;
-  if (!ParseDays("issue-simulator", flags, &days, &exit_code)) {
-    return exit_code;
-  }
-  const std::string dir = flags.Get("dir");
-  const std::string id = flags.Get("id");
-  absl::Status status = pki::IssueSimulator(dir, id, days);
-  if (!status.ok()) return LibraryFailure(status);
-  pki::PkiPaths paths(dir);
-  std::cout << "issued a simulator certificate to '" << id << "':\n"
-            << Listing({{paths.simulator_cert(id), "certificate"},
-                        {paths.simulator_key(id),
-                         "private key (for `fedge sim --shard` only)"}});
-  return kExitOk;
+  return RunIssue(
+      args, {"issue-simulator", &pki::IssueSimulator, "simulator",
+             &pki::PkiPaths::simulator_cert, &pki::PkiPaths::simulator_key,
+             "private key (for `fedge sim --shard` only)"});
 }
 
 int RunRevoke(const Args& args) {

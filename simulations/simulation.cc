@@ -114,6 +114,24 @@ class Simulation::Recorder final : public server::RunObserver {
   double compute_before_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
+config::ServerConfig AggregatorConfig(const SimConfig& sim,
+                                      const std::string& pki_dir,
+                                      const std::string& run_dir) {
+  const pki::PkiPaths paths(pki_dir);
+  config::ServerConfig c = sim.server;
+  c.run_id = sim.name;
+  c.run_dir = run_dir;
+  c.seed = sim.seed;
+  c.listen_address = "127.0.0.1:0";
+  c.metrics_address = "";
+  c.tls.ca_cert = paths.ca_cert();
+  c.tls.cert = paths.server_cert();
+  c.tls.key = paths.server_key();
+  c.tls.crl = paths.crl();
+  c.accept_virtual_clients = true;
+  return c;
+}
+
 Simulation::Simulation(SimConfig config, SimulationOptions options)
     : config_(std::move(config)), options_(options) {}
 
@@ -191,20 +209,10 @@ void Simulation::Stop(const std::string& reason) {
 
 absl::StatusOr<SimulationResult> Simulation::Run() {
   const absl::Time start = absl::Now();
-  const pki::PkiPaths paths(RunDirPath(config_, "pki"));
   server::ServerOptions options;
-  options.config = config_.server;
+  options.config = AggregatorConfig(config_, RunDirPath(config_, "pki"),
+                                    RunDirPath(config_, "server"));
   config::ServerConfig& c = options.config;
-  c.run_id = config_.name;
-  c.run_dir = RunDirPath(config_, "server");
-  c.seed = config_.seed;
-  c.listen_address = "127.0.0.1:0";
-  c.metrics_address = "";
-  c.tls.ca_cert = paths.ca_cert();
-  c.tls.cert = paths.server_cert();
-  c.tls.key = paths.server_key();
-  c.tls.crl = paths.crl();
-  c.accept_virtual_clients = true;
   // Every client that will take part is online when selection starts (see
   // BeforeSelection): there is nobody else to wait for.
   c.deadlines.selection = absl::Seconds(1);

@@ -54,6 +54,13 @@ struct SimulationResult {
   uint64_t peak_rss_bytes = 0;
 };
 
+// The aggregator a simulation runs: the config's server section with the
+// simulation's name and seed, listening on a free loopback port with the
+// PKI in `pki_dir`, writing to `run_dir`, accepting virtual clients.
+config::ServerConfig AggregatorConfig(const SimConfig& sim,
+                                      const std::string& pki_dir,
+                                      const std::string& run_dir);
+
 class Simulation {
  public:
   // Prepares the run directory and its PKI, loads and partitions the data

@@ -97,6 +97,20 @@ SimulationResult RunSimulation(SimConfig config) {
   return result.ok() ? *result : SimulationResult{};
 }
 
+// A simulation of `yaml` and what its results are checked against.
+struct Scenario {
+  FleetConfig fleet;
+  uint64_t seed = 0;
+  SimulationResult result;
+};
+
+Scenario RunScenario(const std::string& yaml, const std::string& name) {
+  SimConfig config = Parse(yaml, fedge::testing::MakeTempDir(name) + "/run");
+  Scenario scenario{config.fleet, config.seed, {}};
+  scenario.result = RunSimulation(std::move(config));
+  return scenario;
+}
+
 std::vector<std::string> Digests(const SimulationResult& result) {
   std::vector<std::string> digests;
   for (const RoundRow& row : result.rounds) digests.push_back(row.model_sha256);
@@ -119,20 +133,8 @@ absl::StatusOr<std::unique_ptr<server::FederationServer>> StartServer(
   for (const char* id : {"shard-0", "shard-1"}) {
     FEDGE_RETURN_IF_ERROR(pki::IssueSimulator(pki_dir, id));
   }
-  const pki::PkiPaths paths(pki_dir);
   server::ServerOptions options;
-  options.config = sim.server;
-  config::ServerConfig& c = options.config;
-  c.run_id = sim.name;
-  c.run_dir = run_dir;
-  c.seed = sim.seed;
-  c.listen_address = "127.0.0.1:0";
-  c.metrics_address = "";
-  c.tls.ca_cert = paths.ca_cert();
-  c.tls.cert = paths.server_cert();
-  c.tls.key = paths.server_key();
-  c.tls.crl = paths.crl();
-  c.accept_virtual_clients = true;
+  options.config = AggregatorConfig(sim, pki_dir, run_dir);
   options.show_progress = false;
   return server::FederationServer::Start(std::move(options));
 }
@@ -204,17 +206,15 @@ TEST(SimulationTest, DropoutsAndStragglersAreTheExpectedClients) {
                                        "    training: 0.25\n",
                                        "  deadlines:\n"
                                        "    training: 30s\n");
-  SimConfig config =
-      Parse(yaml, fedge::testing::MakeTempDir("sim-dropout") + "/run");
-  const FleetConfig fleet = config.fleet;
-  const uint64_t seed = config.seed;
-  SimulationResult result = RunSimulation(std::move(config));
-  ASSERT_EQ(result.rounds.size(), 2u);
+  const Scenario run = RunScenario(yaml, "sim-dropout");
+  const FleetConfig& fleet = run.fleet;
+  const uint64_t seed = run.seed;
+  ASSERT_EQ(run.result.rounds.size(), 2u);
 
   // Each client of 625 test examples trains 64 of them; bandwidth and
   // latency are not simulated, so a device straggles when 64 examples take
   // it longer than the 30 s deadline.
-  for (const RoundRow& row : result.rounds) {
+  for (const RoundRow& row : run.result.rounds) {
     uint32_t vanished = 0;
     uint32_t stragglers = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -256,13 +256,11 @@ TEST(SimulationTest, SecureRoundsSurviveDropoutsAtEveryStage) {
                                        // this deadline.
                                        "  deadlines:\n"
                                        "    secagg_stage: 2m\n");
-  SimConfig config =
-      Parse(yaml, fedge::testing::MakeTempDir("sim-secure-dropout") + "/run");
-  const FleetConfig fleet = config.fleet;
-  const uint64_t seed = config.seed;
-  SimulationResult result = RunSimulation(std::move(config));
-  ASSERT_EQ(result.rounds.size(), 2u);
-  for (const RoundRow& row : result.rounds) {
+  const Scenario run = RunScenario(yaml, "sim-secure-dropout");
+  const FleetConfig& fleet = run.fleet;
+  const uint64_t seed = run.seed;
+  ASSERT_EQ(run.result.rounds.size(), 2u);
+  for (const RoundRow& row : run.result.rounds) {
     uint32_t vanished = 0;
     for (size_t i = 0; i < n; ++i) {
       const std::string id = Id(i, n);
