@@ -75,6 +75,9 @@ absl::StatusOr<ClientStep> ClientMaskedInputState::HandleMaskedInput(
   }
 
   const uint32_t bits = ctx.params.ring_bits();
+  // The self mask and one pairwise mask per neighbour (+ when this client
+  // sorts first, − otherwise), applied in one pass. `seeds` never grows
+  // past its reserved size, so the terms' pointers into it stay valid.
   std::vector<crypto::SecretBytes> seeds;
   seeds.reserve(ctx.held.size());
   std::vector<MaskTerm> terms;
@@ -87,10 +90,7 @@ absl::StatusOr<ClientStep> ClientMaskedInputState::HandleMaskedInput(
                            ctx.neighbours[peer].masking_public_key,
                            ctx.params.context(), self, peer));
     seeds.push_back(std::move(seed));
-  }
-  size_t next = 0;
-  for (const auto& [peer, shares] : ctx.held) {
-    terms.push_back({&seeds[next++], /*subtract=*/peer < self});
+    terms.push_back({&seeds.back(), /*subtract=*/peer < self});
   }
   std::vector<uint64_t> masked(input.begin(), input.end());
   FEDGE_RETURN_IF_ERROR(ApplyMasks(terms, bits, absl::MakeSpan(masked)));
