@@ -50,7 +50,7 @@ const std::vector<FlagDef>& Flags() {
       {"server", "HOST:PORT", "the remote aggregator (with --shard)"},
       {"pki", "DIR",
        "the federation's PKI: ca.crt, ca.key, simulators/ID.crt and .key "
-       "(with --shard)"},
+       "from `fedge pki issue-simulator` (with --shard)"},
       {"simulator-id", "ID",
        "the simulator certificate to use (with --shard; default: "
        "shard-I)"},
