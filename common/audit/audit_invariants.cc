@@ -1,0 +1,186 @@
+#include "common/audit/audit_invariants.h"
+
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace fedge::audit {
+namespace {
+
+// The replay: what the log has established so far.
+class Replay {
+ public:
+  absl::Status Apply(size_t index, const v1::AuditEvent& e) {
+    index_ = index;
+    switch (e.event_case()) {
+      case v1::AuditEvent::kCohortSelected:
+        return Selected(e.round(), e.cohort_selected());
+      case v1::AuditEvent::kUploadAccepted:
+        return Accepted(e.round(), e.upload_accepted());
+      case v1::AuditEvent::kUploadRejected:
+      case v1::AuditEvent::kClientDropped:
+        return InOpenRound(e.round(), "an upload outcome");
+      case v1::AuditEvent::kSecureAggregation:
+        return SecureClosed(e.round(), e.secure_aggregation());
+      case v1::AuditEvent::kRoundCommitted:
+        return Committed(e.round(), e.round_committed());
+      case v1::AuditEvent::kRoundAbandoned:
+        if (absl::Status s = InOpenRound(e.round(), "an abandonment");
+            !s.ok()) {
+          return s;
+        }
+        Close();
+        return absl::OkStatus();
+      case v1::AuditEvent::kConsentWithdrawn:
+        withdrawn_.insert(e.consent_withdrawn().client_id());
+        return absl::OkStatus();
+      default:
+        return absl::OkStatus();  // run-level facts
+    }
+  }
+
+ private:
+  absl::Status Fail(const std::string& why) const {
+    return absl::FailedPreconditionError(
+        absl::StrCat("entry ", index_, ": ", why));
+  }
+
+  absl::Status InOpenRound(uint64_t round, const char* what) const {
+    if (!open_ || round != round_) {
+      return Fail(
+          absl::StrCat(what, " for round ", round, ", which is not ",
+                       open_ ? "the round in progress" : "in progress"));
+    }
+    return absl::OkStatus();
+  }
+
+  void Close() {
+    open_ = false;
+    closed_ = round_;
+  }
+
+  absl::Status Selected(uint64_t round, const v1::CohortSelected& s) {
+    // The same round selected again while open: the server restarted
+    // mid-round and runs it anew.
+    const bool rerun = open_ && round == round_;
+    if (!rerun && (open_ || round <= closed_)) {
+      return Fail(absl::StrCat(
+          "round ", round, " selected ",
+          open_ ? absl::StrCat("while round ", round_, " is in progress")
+                : absl::StrCat("after round ", closed_, " ended")));
+    }
+    for (const std::string& id : s.client_ids()) {
+      if (withdrawn_.count(id)) {
+        return Fail(absl::StrCat(id, " selected for round ", round,
+                                 " after withdrawing consent"));
+      }
+    }
+    open_ = true;
+    round_ = round;
+    base_version_ = s.model_version();
+    selected_ =
+        std::set<std::string>(s.client_ids().begin(), s.client_ids().end());
+    accepted_.clear();
+    secure_closed_ = false;
+    survivors_.clear();
+    threshold_ = 0;
+    return absl::OkStatus();
+  }
+
+  absl::Status Accepted(uint64_t round, const v1::UploadAccepted& u) {
+    if (absl::Status s = InOpenRound(round, "an accepted upload"); !s.ok()) {
+      return s;
+    }
+    const std::string& id = u.client_id();
+    if (!selected_.count(id)) {
+      return Fail(absl::StrCat("upload accepted from ", id,
+                               ", which was not selected for round ", round));
+    }
+    if (withdrawn_.count(id)) {
+      return Fail(absl::StrCat("upload accepted from ", id,
+                               " after it withdrew consent"));
+    }
+    if (!accepted_.insert(id).second) {
+      return Fail(absl::StrCat("a second upload accepted from ", id,
+                               " in round ", round));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status SecureClosed(uint64_t round,
+                            const v1::SecureAggregationClosed& s) {
+    if (absl::Status st = InOpenRound(round, "secure aggregation"); !st.ok()) {
+      return st;
+    }
+    for (const std::string& id : s.survivors()) {
+      if (!accepted_.count(id)) {
+        return Fail(absl::StrCat(id, " counted among the survivors of round ",
+                                 round, " without an accepted upload"));
+      }
+    }
+    if (static_cast<uint32_t>(s.survivors_size()) < s.threshold()) {
+      return Fail(absl::StrCat(
+          "round ", round, " unmasked a sum of ", s.survivors_size(),
+          " clients, fewer than its threshold ", s.threshold()));
+    }
+    secure_closed_ = true;
+    threshold_ = s.threshold();
+    survivors_ =
+        std::set<std::string>(s.survivors().begin(), s.survivors().end());
+    return absl::OkStatus();
+  }
+
+  absl::Status Committed(uint64_t round, const v1::RoundCommitted& c) {
+    if (absl::Status s = InOpenRound(round, "a commit"); !s.ok()) return s;
+    std::set<std::string> contributors;
+    for (const std::string& id : c.contributors()) {
+      if (!accepted_.count(id)) {
+        return Fail(absl::StrCat("round ", round, "'s aggregate includes ", id,
+                                 ", whose upload was not accepted"));
+      }
+      contributors.insert(id);
+    }
+    if (secure_closed_ && contributors != survivors_) {
+      return Fail(absl::StrCat("round ", round,
+                               "'s aggregate is not exactly "
+                               "the survivors of its secure aggregation"));
+    }
+    if (secure_closed_ && contributors.size() < threshold_) {
+      return Fail(absl::StrCat(
+          "round ", round, "'s aggregate holds ", contributors.size(),
+          " clients, fewer than its threshold ", threshold_));
+    }
+    if (c.model_version() != base_version_ + 1) {
+      return Fail(absl::StrCat("round ", round, " committed model version ",
+                               c.model_version(), " on top of version ",
+                               base_version_));
+    }
+    Close();
+    return absl::OkStatus();
+  }
+
+  size_t index_ = 0;
+  bool open_ = false;
+  uint64_t round_ = 0;
+  uint64_t closed_ = 0;
+  uint64_t base_version_ = 0;
+  std::set<std::string> selected_;
+  std::set<std::string> accepted_;
+  std::set<std::string> withdrawn_;
+  bool secure_closed_ = false;
+  uint32_t threshold_ = 0;
+  std::set<std::string> survivors_;
+};
+
+}  // namespace
+
+absl::Status CheckInvariants(absl::Span<const v1::AuditEvent> events) {
+  Replay replay;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (absl::Status s = replay.Apply(i, events[i]); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace fedge::audit

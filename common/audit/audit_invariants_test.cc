@@ -1,0 +1,183 @@
+#include "common/audit/audit_invariants.h"
+
+#include <string>
+#include <vector>
+
+#include "common/audit/audit_event.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace fedge::audit {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::AuditEvent At(uint64_t round) {
+  v1::AuditEvent e;
+  e.set_round(round);
+  e.set_actor("server");
+  return e;
+}
+
+v1::AuditEvent Selected(uint64_t round, std::vector<std::string> ids,
+                        uint64_t base_version) {
+  v1::AuditEvent e = At(round);
+  for (const std::string& id : ids) {
+    e.mutable_cohort_selected()->add_client_ids(id);
+  }
+  e.mutable_cohort_selected()->set_model_version(base_version);
+  return e;
+}
+
+v1::AuditEvent Accepted(uint64_t round, const std::string& id) {
+  v1::AuditEvent e = At(round);
+  e.set_actor(id);
+  e.mutable_upload_accepted()->set_client_id(id);
+  e.mutable_upload_accepted()->set_bytes(400);
+  return e;
+}
+
+v1::AuditEvent Rejected(uint64_t round, const std::string& id) {
+  v1::AuditEvent e = At(round);
+  e.mutable_upload_rejected()->set_client_id(id);
+  e.mutable_upload_rejected()->set_reason("NaN in layer fc1");
+  return e;
+}
+
+v1::AuditEvent Dropped(uint64_t round, const std::string& id) {
+  v1::AuditEvent e = At(round);
+  e.mutable_client_dropped()->set_client_id(id);
+  e.mutable_client_dropped()->set_reason("disconnected");
+  return e;
+}
+
+v1::AuditEvent Secure(uint64_t round, uint32_t threshold,
+                      std::vector<std::string> survivors) {
+  v1::AuditEvent e = At(round);
+  e.mutable_secure_aggregation()->set_threshold(threshold);
+  for (const std::string& id : survivors) {
+    e.mutable_secure_aggregation()->add_survivors(id);
+  }
+  return e;
+}
+
+v1::AuditEvent Committed(uint64_t round, uint64_t version,
+                         std::vector<std::string> contributors) {
+  v1::AuditEvent e = At(round);
+  e.mutable_round_committed()->set_model_version(version);
+  for (const std::string& id : contributors) {
+    e.mutable_round_committed()->add_contributors(id);
+  }
+  return e;
+}
+
+v1::AuditEvent Withdrawn(const std::string& id) {
+  v1::AuditEvent e = At(0);
+  e.set_actor(id);
+  e.mutable_consent_withdrawn()->set_client_id(id);
+  return e;
+}
+
+// A scripted run: three clients; round 1 plaintext with a rejection; a
+// client withdraws; round 2 secure with a dropout.
+std::vector<v1::AuditEvent> Script() {
+  v1::AuditEvent start = At(0);
+  start.mutable_run_started()->set_run_id("r");
+  return {
+      start,
+      Selected(1, {"a", "b", "c"}, 0),
+      Accepted(1, "a"),
+      Rejected(1, "b"),
+      Accepted(1, "c"),
+      Committed(1, 1, {"a", "c"}),
+      Withdrawn("b"),
+      Selected(2, {"a", "c", "d"}, 1),
+      Accepted(2, "a"),
+      Accepted(2, "c"),
+      Dropped(2, "d"),
+      Secure(2, 2, {"a", "c"}),
+      Committed(2, 2, {"a", "c"}),
+  };
+}
+
+std::string Check(const std::vector<v1::AuditEvent>& events) {
+  absl::Status s = CheckInvariants(events);
+  return s.ok() ? "ok" : std::string(s.message());
+}
+
+TEST(AuditInvariantsTest, AnHonestRunHoldsThemAll) {
+  EXPECT_EQ(Check(Script()), "ok");
+}
+
+TEST(AuditInvariantsTest, EachBreachIsNamedAtItsEntry) {
+  struct Breach {
+    const char* what;
+    std::vector<v1::AuditEvent> events;
+    const char* message;
+  };
+  std::vector<Breach> breaches;
+  auto with = [](size_t at, v1::AuditEvent e) {
+    std::vector<v1::AuditEvent> events = Script();
+    events.insert(events.begin() + static_cast<long>(at), std::move(e));
+    return events;
+  };
+  auto replacing = [](size_t at, v1::AuditEvent e) {
+    std::vector<v1::AuditEvent> events = Script();
+    events[at] = std::move(e);
+    return events;
+  };
+  breaches.push_back({"not selected", with(2, Accepted(1, "z")),
+                      "entry 2: upload accepted from z, which was not "
+                      "selected"});
+  breaches.push_back(
+      {"twice", with(3, Accepted(1, "a")), "entry 3: a second upload"});
+  breaches.push_back({"not accepted", replacing(5, Committed(1, 1, {"a", "b"})),
+                      "entry 5: round 1's aggregate includes b"});
+  breaches.push_back({"selected after withdrawal",
+                      replacing(7, Selected(2, {"a", "b"}, 1)),
+                      "entry 7: b selected for round 2 after withdrawing"});
+  breaches.push_back({"accepted after withdrawal", with(9, Withdrawn("c")),
+                      "entry 10: upload accepted from c after it withdrew"});
+  breaches.push_back({"rounds go back",
+                      replacing(7, Selected(1, {"a", "c"}, 1)),
+                      "entry 7: round 1 selected after round 1 ended"});
+  breaches.push_back({"below threshold",
+                      replacing(11, Secure(2, 3, {"a", "c"})),
+                      "entry 11: round 2 unmasked a sum of 2 clients, fewer "
+                      "than its threshold 3"});
+  breaches.push_back({"not the survivors",
+                      replacing(12, Committed(2, 2, {"a"})),
+                      "not exactly the survivors"});
+  breaches.push_back({"version skipped",
+                      replacing(12, Committed(2, 3, {"a", "c"})),
+                      "committed model version 3 on top of version 1"});
+  breaches.push_back({"outside a round", with(6, Accepted(1, "a")),
+                      "entry 6: an accepted upload for round 1, which is not "
+                      "in progress"});
+  for (const Breach& b : breaches) {
+    EXPECT_THAT(Check(b.events), HasSubstr(b.message)) << b.what;
+  }
+}
+
+TEST(AuditInvariantsTest, ARoundRunAnewAfterARestartIsAllowed) {
+  std::vector<v1::AuditEvent> events = Script();
+  // Round 2 was selected, the server restarted, and round 2 ran again.
+  events.insert(events.begin() + 8, Selected(2, {"a", "c"}, 1));
+  EXPECT_EQ(Check(events), "ok");
+}
+
+TEST(AuditEventTest, EncodingIsDeterministicAndDecodes) {
+  for (const v1::AuditEvent& e : Script()) {
+    const std::string bytes = EncodeEvent(e);
+    EXPECT_EQ(bytes, EncodeEvent(e));
+    absl::StatusOr<v1::AuditEvent> decoded = DecodeEvent(bytes);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(EncodeEvent(*decoded), bytes);
+  }
+  EXPECT_EQ(DecodeEvent("\xff\xff garbage").status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeEvent("").status().code(), absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace fedge::audit
