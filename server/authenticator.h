@@ -24,7 +24,10 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/pki/identity.h"
 #include "common/pki/revocation.h"
 
@@ -62,9 +65,23 @@ class Authenticator {
   absl::StatusOr<pki::PeerIdentity> VirtualClient(
       const grpc::ServerContextBase& context,
       const pki::PeerIdentity& simulator) const;
+  // The identity in a virtual client's certificate once its chain to the
+  // federation CA verified (validity dates included); a certificate's chain
+  // is checked again at most once an hour, not on every call.
+  absl::StatusOr<pki::PeerIdentity> VerifiedVirtualCertificate(
+      const std::string& pem) const;
 
   pki::RevocationList* revocations_;
   VirtualClientPolicy virtual_clients_;
+  // Certificates whose chain verified, by SHA-256 of their PEM, with when.
+  // Bounded: cleared when it reaches kMaxVerifiedCertificates.
+  struct Verified {
+    pki::PeerIdentity identity;
+    absl::Time at;
+  };
+  mutable absl::Mutex verified_mu_;
+  mutable absl::flat_hash_map<std::string, Verified> verified_
+      ABSL_GUARDED_BY(verified_mu_);
 };
 
 }  // namespace fedge::server

@@ -146,8 +146,8 @@ absl::Status FederationServer::Build() {
              "(simulation.accept_virtual_clients): use it for simulations "
              "only";
     }
-    authenticator_ = std::make_unique<Authenticator>(revocations_.get(),
-                                                     std::move(virtual_clients));
+    authenticator_ = std::make_unique<Authenticator>(
+        revocations_.get(), std::move(virtual_clients));
   }
   // Clients revoked through the Admin service stay revoked after a restart.
   if (revocations_ != nullptr) {

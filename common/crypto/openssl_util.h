@@ -1,8 +1,9 @@
 #ifndef FEDGE_COMMON_CRYPTO_OPENSSL_UTIL_H_
 #define FEDGE_COMMON_CRYPTO_OPENSSL_UTIL_H_
 
-// Internal to common/crypto: owning pointers for OpenSSL objects, OpenSSL's
-// error queue as text, and the EVP algorithms fetched once per process.
+// Internal to fedge's OpenSSL users (common/crypto, and common/pki on top of
+// it): owning pointers for OpenSSL objects, OpenSSL's error queue as text,
+// and the EVP algorithms fetched once per process.
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>

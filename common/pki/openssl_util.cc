@@ -1,23 +1,9 @@
 #include "common/pki/openssl_util.h"
 
-#include <openssl/err.h>
-
-#include <vector>
-
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-
 namespace fedge::pki {
 
 absl::Status OpenSslError(absl::string_view what) {
-  std::vector<std::string> errors;
-  while (unsigned long code = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof(buf));
-    errors.emplace_back(buf);
-  }
-  return absl::InternalError(absl::StrCat(what, errors.empty() ? "" : ": ",
-                                          absl::StrJoin(errors, "; ")));
+  return absl::InternalError(crypto::internal::WithOpenSslErrors(what));
 }
 
 std::string BioContents(BIO* bio) {
@@ -27,7 +13,7 @@ std::string BioContents(BIO* bio) {
 }
 
 BIOPtr ReadBio(absl::string_view data) {
-  return BIOPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+  return crypto::internal::ReadOnlyBio(data);
 }
 
 }  // namespace fedge::pki

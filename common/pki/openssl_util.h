@@ -1,36 +1,28 @@
 #ifndef FEDGE_COMMON_PKI_OPENSSL_UTIL_H_
 #define FEDGE_COMMON_PKI_OPENSSL_UTIL_H_
 
-// Internal to common/pki: owning pointers for OpenSSL objects, OpenSSL's
-// error queue as a Status, and memory BIOs.
+// Internal to common/pki: owning pointers for the X.509 objects it builds,
+// OpenSSL's error queue as a Status, and memory BIOs. The generic pieces
+// (OpenSslPtr, the error queue, read-only BIOs) are common/crypto's.
 
 #include <openssl/asn1.h>
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/crypto/openssl_util.h"
 
 namespace fedge::pki {
 
-// Frees an OpenSSL object with its own free function.
-template <typename T, void (*kFree)(T*)>
-struct OpenSslFree {
-  void operator()(T* p) const { kFree(p); }
-};
-template <typename T, void (*kFree)(T*)>
-using OpenSslPtr = std::unique_ptr<T, OpenSslFree<T, kFree>>;
+using crypto::internal::OpenSslPtr;
 
-using BIOPtr = OpenSslPtr<BIO, BIO_free_all>;
+using BIOPtr = crypto::internal::BioPtr;
 using BIGNUMPtr = OpenSslPtr<BIGNUM, BN_free>;
-using EVP_PKEYPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
-using X509Ptr = OpenSslPtr<X509, X509_free>;
+using EVP_PKEYPtr = crypto::internal::PkeyPtr;
+using X509Ptr = crypto::internal::X509Ptr;
 using X509_CRLPtr = OpenSslPtr<X509_CRL, X509_CRL_free>;
 using X509_NAMEPtr = OpenSslPtr<X509_NAME, X509_NAME_free>;
 using X509_REVOKEDPtr = OpenSslPtr<X509_REVOKED, X509_REVOKED_free>;

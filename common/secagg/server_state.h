@@ -29,8 +29,8 @@ enum class Reveal { kNone, kSelfMaskSeed, kMaskingKey };
 struct ServerContext {
   uint64_t round = 0;
   v1::SecAggParameters params;
-  std::vector<std::string> cohort;                   // sorted
-  std::map<std::string, std::string> certificates;   // id → PEM
+  std::vector<std::string> cohort;                  // sorted
+  std::map<std::string, std::string> certificates;  // id → PEM
   crypto::SecretBytes graph_seed;
   std::string ca_certificate_pem;
 
@@ -67,7 +67,7 @@ struct ServerTransition {
 
 // The unmasked result.
 struct AggregateResult {
-  std::vector<uint64_t> sum;          // mod 2^b, num_elements values
+  std::vector<uint64_t> sum;           // mod 2^b, num_elements values
   std::vector<std::string> survivors;  // whose inputs it is the sum of
 };
 
