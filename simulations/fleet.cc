@@ -24,13 +24,12 @@ constexpr size_t kChannels = 4;
 // Joins in flight at once when many clients come online.
 constexpr size_t kJoinParallelism = 16;
 
-// "sim-00042" for client 42 of a fleet of 10,000: ids sort in index order.
-std::string ClientId(size_t index, size_t count) {
+}  // namespace
+
+std::string VirtualClientId(size_t index, size_t count) {
   const int width = static_cast<int>(absl::StrCat(count - 1).size());
   return absl::StrFormat("sim-%0*d", width, index);
 }
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<Fleet>> Fleet::Create(FleetOptions options) {
   if (options.shard_count == 0 || options.shard >= options.shard_count) {
@@ -64,7 +63,7 @@ absl::Status Fleet::Build() {
   cache_ = std::make_shared<client::ModelCache>();
 
   for (size_t i = options_.shard; i < c.clients; i += options_.shard_count) {
-    std::string id = ClientId(i, c.clients);
+    std::string id = VirtualClientId(i, c.clients);
     DeviceProfile profile = DrawProfile(c, options_.seed, id);
     clients_.push_back(
         std::make_unique<VirtualClient>(this, i, std::move(id), profile));

@@ -34,6 +34,10 @@
 
 namespace fedge::sim {
 
+// The id of client `index` of a fleet of `count`: "sim-00042" for client 42
+// of 10,000, so that ids sort in index order.
+std::string VirtualClientId(size_t index, size_t count);
+
 struct FleetOptions {
   FleetConfig config;
   uint64_t seed = 0;

@@ -24,6 +24,7 @@
 #include "gtest/gtest.h"
 #include "server/federation_server.h"
 #include "simulations/device_model.h"
+#include "simulations/fleet.h"
 #include "simulations/shard_runner.h"
 #include "simulations/sim_config.h"
 
@@ -115,12 +116,6 @@ std::vector<std::string> Digests(const SimulationResult& result) {
   std::vector<std::string> digests;
   for (const RoundRow& row : result.rounds) digests.push_back(row.model_sha256);
   return digests;
-}
-
-// The ids the fleet gives its clients ("sim-07" of 16).
-std::string Id(size_t index, size_t count) {
-  const int width = static_cast<int>(absl::StrCat(count - 1).size());
-  return absl::StrFormat("sim-%0*d", width, index);
 }
 
 // A federation PKI with simulators shard-0 and shard-1, and an aggregator
@@ -218,7 +213,7 @@ TEST(SimulationTest, DropoutsAndStragglersAreTheExpectedClients) {
     uint32_t vanished = 0;
     uint32_t stragglers = 0;
     for (size_t i = 0; i < n; ++i) {
-      const std::string id = Id(i, n);
+      const std::string id = VirtualClientId(i, n);
       if (VanishesAt(fleet, seed, id, row.round, Stage::kTraining)) {
         ++vanished;
       } else if (64.0 / DrawProfile(fleet, seed, id).examples_per_second >
@@ -263,7 +258,7 @@ TEST(SimulationTest, SecureRoundsSurviveDropoutsAtEveryStage) {
   for (const RoundRow& row : run.result.rounds) {
     uint32_t vanished = 0;
     for (size_t i = 0; i < n; ++i) {
-      const std::string id = Id(i, n);
+      const std::string id = VirtualClientId(i, n);
       for (Stage stage : {Stage::kAdvertise, Stage::kShare, Stage::kTraining}) {
         if (VanishesAt(fleet, seed, id, row.round, stage)) {
           ++vanished;
@@ -279,7 +274,7 @@ TEST(SimulationTest, SecureRoundsSurviveDropoutsAtEveryStage) {
     // input: they are in the sum, and their neighbours answer for them.
     uint32_t gone_at_unmask = 0;
     for (size_t i = 0; i < n; ++i) {
-      const std::string id = Id(i, n);
+      const std::string id = VirtualClientId(i, n);
       bool earlier = false;
       for (Stage stage : {Stage::kAdvertise, Stage::kShare, Stage::kTraining}) {
         earlier = earlier || VanishesAt(fleet, seed, id, row.round, stage);
