@@ -143,7 +143,19 @@ absl::StatusOr<VerifiedLog> VerifyAuditLog(
   verified.checkpoints = notes.records.size();
   verified.unsigned_entries = tree.size() - previous;
   verified.records = std::move(records.records);
+  if (!notes.records.empty()) verified.last_checkpoint = notes.records.back();
   return verified;
+}
+
+absl::StatusOr<std::string> ReadLogOrigin(const std::string& dir) {
+  FEDGE_ASSIGN_OR_RETURN(LogContents notes,
+                         ReadRecordLog(CheckpointsPath(dir)));
+  if (notes.records.empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        "the audit log in ", dir, " has no signed checkpoint yet"));
+  }
+  const std::string& note = notes.records.front();
+  return note.substr(0, note.find('\n'));
 }
 
 absl::Status VerifyReceipt(const Receipt& receipt, absl::string_view origin,

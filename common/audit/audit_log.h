@@ -83,7 +83,14 @@ struct VerifiedLog {
   // Entries after the last checkpoint: present, but not yet signed for.
   uint64_t unsigned_entries = 0;
   std::vector<std::string> records;
+  // The last signed checkpoint (the note), empty if there is none.
+  std::string last_checkpoint;
 };
+
+// The origin the log's checkpoints name (read from its first checkpoint,
+// unverified: VerifyAuditLog then checks every checkpoint against it).
+// NotFound if the log has no checkpoint yet.
+absl::StatusOr<std::string> ReadLogOrigin(const std::string& dir);
 
 // Checks the log in `dir` against the audit public key: every record
 // frame, every checkpoint's signature and origin, each checkpoint's root
