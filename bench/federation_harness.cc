@@ -85,6 +85,7 @@ bool FederationHarness::Start() {
   c.metrics_address = "";
   c.tls = {paths.ca_cert(), paths.server_cert(), paths.server_key(),
            paths.crl()};
+  c.audit.signing_key = paths.audit_key();
   c.model = options_.model;
   c.rounds = options_.rounds;
   c.cohort.min_clients = options_.clients;

@@ -35,6 +35,9 @@ constexpr char kUsage[] =
     "  clients   every client the server knows, connected or not\n"
     "  stop      end the run cleanly (the round in progress is abandoned)\n"
     "  revoke    disconnect a client and refuse it from now on (--id)\n"
+    "  erase     a data subject's erasure request (GDPR Art. 17) for a\n"
+    "            client (--id): revoke it, log the request, and list the\n"
+    "            model versions its updates went into\n"
     "\n"
     "flags:\n";
 
@@ -44,8 +47,8 @@ const std::vector<FlagDef>& Flags() {
       {"pki", "DIR", "PKI directory holding ca.crt, admin.crt, admin.key"},
       {"server-name", "NAME",
        "name to check in the server certificate (default: the host)"},
-      {"id", "ID", "client to revoke"},
-      {"reason", "TEXT", "reason recorded with stop or revoke"},
+      {"id", "ID", "client to revoke or erase"},
+      {"reason", "TEXT", "reason recorded with stop, revoke or erase"},
       {"timeout", "SECONDS", "call timeout (default: 10)"},
       {"help", "", "show this help"},
   };
@@ -69,7 +72,7 @@ int RunAdmin(const Args& all_args) {
   Args args(all_args.begin() + 1, all_args.end());
   std::string name = "fedge admin " + command;
   if (command != "status" && command != "clients" && command != "stop" &&
-      command != "revoke") {
+      command != "revoke" && command != "erase") {
     return UsageError(
         absl::StrCat(kCommand, ": unknown command '", command, "'"),
         absl::StrCat(kUsage, FlagsUsage(Flags())));
@@ -88,7 +91,7 @@ int RunAdmin(const Args& all_args) {
       return Fail(kCommand, s, kExitUsage);
     }
   }
-  if (command == "revoke") {
+  if (command == "revoke" || command == "erase") {
     if (absl::Status s = RequireFlag(*flags, "id", name); !s.ok()) {
       return Fail(kCommand, s, kExitUsage);
     }
@@ -160,6 +163,24 @@ int RunAdmin(const Args& all_args) {
     if (!s.ok()) return Fail(kCommand, s, kExitFailure);
     std::cout << "stop requested; the server ends the run after the current "
                  "stage\n";
+  } else if (command == "erase") {
+    v1::EraseClientRequest request;
+    request.set_client_id(flags->Get("id"));
+    request.set_reason(flags->Get("reason"));
+    v1::EraseClientResponse response;
+    absl::Status s =
+        net::FromGrpcStatus(stub->EraseClient(&context, request, &response));
+    if (!s.ok()) return Fail(kCommand, s, kExitFailure);
+    std::cout << "erasure of client " << request.client_id()
+              << " recorded in the audit log\n";
+    for (const std::string& action : response.actions()) {
+      std::cout << "  - " << action << "\n";
+    }
+    std::cout << "model versions trained with its updates: "
+              << (response.model_versions().empty()
+                      ? std::string("none")
+                      : absl::StrJoin(response.model_versions(), ", "))
+              << "\n";
   } else {
     v1::RevokeClientRequest request;
     request.set_client_id(flags->Get("id"));

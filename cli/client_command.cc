@@ -10,6 +10,7 @@
 #include "cli/flags.h"
 #include "cli/signal_watcher.h"
 #include "client/edge_client.h"
+#include "client/join_request.h"
 #include "client/trainer.h"
 #include "common/config/client_config.h"
 #include "common/data/data_source.h"
@@ -120,6 +121,7 @@ int RunClient(const Args& all_args) {
   FEDGE_LOG(Info, "client") << "local data: " << dataset->size()
                             << " examples (they stay on this device)";
 
+  options->data = client::FootprintOf(*dataset);
   const data::Dataset* data = &*dataset;
   client::EdgeClient* running = nullptr;
   absl::Mutex mu;

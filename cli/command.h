@@ -21,6 +21,7 @@ int RunServer(const Args& args);  // cli/server_command.cc
 int RunClient(const Args& args);  // cli/client_command.cc
 int RunAdmin(const Args& args);   // cli/admin_command.cc
 int RunSim(const Args& args);     // cli/sim_command.cc
+int RunAudit(const Args& args);   // cli/audit_command.cc
 
 }  // namespace fedge::cli
 

@@ -20,8 +20,10 @@ constexpr char kUsage[] =
     "  server --config F              run the aggregator\n"
     "  client --config F              run an edge client\n"
     "  client withdraw --config F     withdraw this device's consent\n"
-    "  admin status|clients|stop|revoke   operate a running server\n"
+    "  admin status|clients|stop|revoke|erase   operate a running server\n"
     "  sim --config F                 simulate a fleet of virtual clients\n"
+    "  audit verify|verify-receipt|report   check a run's audit log; write\n"
+    "                                 its GDPR compliance report\n"
     "  version                        print the version\n"
     "\n"
     "`fedge <command> --help` describes a command's flags. Documentation:\n"
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
   if (command == "client") return fedge::cli::RunClient(rest);
   if (command == "admin") return fedge::cli::RunAdmin(rest);
   if (command == "sim") return fedge::cli::RunSim(rest);
+  if (command == "audit") return fedge::cli::RunAudit(rest);
   std::fprintf(stderr, "fedge: unknown command '%s'\n\n%s", command.c_str(),
                kUsage);
   return fedge::cli::kExitUsage;

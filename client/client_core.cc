@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "client/receipt_keeper.h"
 #include "common/crypto/sha256.h"
 #include "common/net/grpc_status.h"
 #include "common/net/proto_time.h"
@@ -134,6 +135,15 @@ absl::Status ClientCore::HandleTask(ServerConnection& conn,
     status = SecureStage(RevealSecureShares(conn, task.secagg_unmask()));
   } else if (task.has_evaluate()) {
     status = Evaluate(conn, task.evaluate());
+  } else if (task.has_receipt()) {
+    absl::Status kept =
+        KeepReceipt(options_.receipt_dir, client_id_, task.receipt());
+    if (kept.ok()) {
+      absl::MutexLock lock(&mu_);
+      ++stats_.receipts;
+    } else {
+      FEDGE_LOG(Warning, "client") << "audit receipt not kept: " << kept;
+    }
   } else if (task.has_cancel()) {
     FEDGE_LOG(Info, "client") << "round " << task.cancel().round()
                               << " cancelled: " << task.cancel().reason();

@@ -44,6 +44,8 @@ struct ClientCoreOptions {
   // Build the trainer (and evaluator) only for a task and drop it after:
   // a virtual client's model and data exist only while it works.
   bool release_after_task = false;
+  // Where audit receipts are kept ("" keeps none; they are still checked).
+  std::string receipt_dir;
 };
 
 class ClientCore {

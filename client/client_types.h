@@ -44,6 +44,8 @@ struct EdgeClientStats {
   uint64_t bytes_down = 0;
   // Secure rounds this client gave up (a check failed).
   uint64_t secure_rounds_abandoned = 0;
+  // Audit receipts received (and kept, with a state directory).
+  uint64_t receipts = 0;
 
   // Adds `other`'s counts (a simulated fleet's totals).
   EdgeClientStats& operator+=(const EdgeClientStats& other) {
@@ -56,6 +58,7 @@ struct EdgeClientStats {
     bytes_up += other.bytes_up;
     bytes_down += other.bytes_down;
     secure_rounds_abandoned += other.secure_rounds_abandoned;
+    receipts += other.receipts;
     return *this;
   }
 };

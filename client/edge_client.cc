@@ -5,6 +5,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "client/join_request.h"
+#include "client/receipt_keeper.h"
 #include "common/net/grpc_status.h"
 #include "common/util/file_util.h"
 #include "common/util/logging.h"
@@ -19,6 +20,9 @@ ClientCoreOptions CoreOptions(const EdgeClientOptions& options) {
   core.chunk_size = options.chunk_size;
   core.on_transfer = options.on_transfer;
   core.rounding_seed = options.rounding_seed;
+  if (!options.state_dir.empty()) {
+    core.receipt_dir = ReceiptDir(options.state_dir);
+  }
   if (options.tls.has_value()) {
     net::ClientTlsFiles tls = *options.tls;
     core.secagg_identity = [tls]() -> absl::StatusOr<secagg::ClientIdentity> {
@@ -103,7 +107,8 @@ absl::Status EdgeClient::Run() {
 absl::Status EdgeClient::Session() {
   FEDGE_ASSIGN_OR_RETURN(std::unique_ptr<ServerConnection> conn, Connect());
 
-  v1::JoinRequest join = MakeJoinRequest(options_.region, options_.consent);
+  v1::JoinRequest join =
+      MakeJoinRequest(options_.region, options_.consent, options_.data);
   v1::JoinResponse joined;
   {
     grpc::ClientContext context;

@@ -36,12 +36,15 @@ struct EdgeClientOptions {
   std::string insecure_client_id;
   std::string region = "unspecified";
   config::ConsentConfig consent;
+  // How much data the device holds, declared when it joins.
+  v1::DataFootprint data;
   net::BackoffPolicy backoff;
   // Give up after this long without a successful join (0: never).
   absl::Duration give_up_after = absl::ZeroDuration();
   // TorchScript file of the federation's model, if it is one.
   std::string torchscript_path;
-  // Where the latest global model is kept ("" = memory only).
+  // Where the latest global model and the audit receipts are kept ("" =
+  // memory only: receipts are then checked and dropped).
   std::string state_dir;
   size_t chunk_size = 1 << 20;
   // Timeout of unary calls and of the join handshake.

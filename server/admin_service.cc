@@ -12,13 +12,14 @@ namespace fedge::server {
 AdminService::AdminService(std::string run_id,
                            const Authenticator* authenticator, Store* store,
                            SessionRegistry* sessions, RunState* run,
-                           util::Clock* clock,
+                           AuditTrail* audit, util::Clock* clock,
                            std::function<void(const std::string&)> stop_run)
     : run_id_(std::move(run_id)),
       authenticator_(authenticator),
       store_(store),
       sessions_(sessions),
       run_(run),
+      audit_(audit),
       clock_(clock),
       stop_run_(std::move(stop_run)) {}
 
@@ -80,6 +81,12 @@ grpc::ServerUnaryReactor* AdminService::StopRun(
           ? absl::StrCat("stopped by ", admin->id)
           : absl::StrCat("stopped by ", admin->id, ": ", request->reason());
   FEDGE_LOG(Warning, "admin") << reason;
+  v1::AuditEvent event;
+  event.mutable_admin_action()->set_action("stop");
+  event.mutable_admin_action()->set_reason(request->reason());
+  if (absl::Status s = Audit(admin->id, std::move(event)); !s.ok()) {
+    return FinishUnary(context, s);
+  }
   stop_run_(reason);
   return FinishUnary(context, absl::OkStatus());
 }
@@ -93,30 +100,119 @@ grpc::ServerUnaryReactor* AdminService::RevokeClient(
   return FinishUnary(context, DoRevoke(admin->id, *request, response));
 }
 
+absl::Status AdminService::Audit(const std::string& admin,
+                                 v1::AuditEvent event) {
+  if (audit_ == nullptr) return absl::OkStatus();
+  absl::Status logged = audit_->Record(0, admin, std::move(event)).status();
+  if (!logged.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "the server cannot write its audit log, so it takes no admin "
+        "action: ",
+        logged.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> AdminService::Revoke(const std::string& client_id,
+                                          const std::string& reason) {
+  if (!pki::IsValidClientId(client_id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", client_id, "' is not a valid client id"));
+  }
+  FEDGE_RETURN_IF_ERROR(store_->MarkRevoked(client_id, clock_->Now(), reason));
+  if (authenticator_->revocations() != nullptr) {
+    authenticator_->revocations()->RevokeId(client_id);
+  }
+  std::shared_ptr<ClientSession> session = sessions_->Find(client_id);
+  const bool was_connected = session != nullptr && session->streaming();
+  sessions_->Close(client_id,
+                   grpc::Status(grpc::StatusCode::PERMISSION_DENIED, reason));
+  if (std::shared_ptr<Round> round = run_->round()) {
+    round->Drop(client_id, reason);
+  }
+  FEDGE_LOG(Warning, "admin") << "client " << client_id << " " << reason;
+  return was_connected;
+}
+
 absl::Status AdminService::DoRevoke(const std::string& admin,
                                     const v1::RevokeClientRequest& request,
                                     v1::RevokeClientResponse* response) {
+  std::string reason =
+      absl::StrCat("revoked by ", admin, request.reason().empty() ? "" : ": ",
+                   request.reason());
+  // Logged first: a revocation the log cannot show does not happen.
+  v1::AuditEvent event;
+  v1::AdminAction* action = event.mutable_admin_action();
+  action->set_action("revoke");
+  action->set_target(request.client_id());
+  action->set_reason(request.reason());
+  if (pki::IsValidClientId(request.client_id())) {
+    FEDGE_RETURN_IF_ERROR(Audit(admin, std::move(event)));
+  }
+  FEDGE_ASSIGN_OR_RETURN(bool was_connected,
+                         Revoke(request.client_id(), reason));
+  response->set_was_connected(was_connected);
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* AdminService::EraseClient(
+    grpc::CallbackServerContext* context, const v1::EraseClientRequest* request,
+    v1::EraseClientResponse* response) {
+  auto admin = authenticator_->Authenticate(*context, pki::Role::kAdmin);
+  if (!admin.ok()) return FinishUnary(context, admin.status());
+  return FinishUnary(context, DoErase(admin->id, *request, response));
+}
+
+absl::Status AdminService::DoErase(const std::string& admin,
+                                   const v1::EraseClientRequest& request,
+                                   v1::EraseClientResponse* response) {
   if (!pki::IsValidClientId(request.client_id())) {
     return absl::InvalidArgumentError(
         absl::StrCat("'", request.client_id(), "' is not a valid client id"));
   }
+  FEDGE_ASSIGN_OR_RETURN(std::optional<ClientRecord> known,
+                         store_->GetClient(request.client_id()));
+  if (!known.has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        "client ", request.client_id(),
+        " never joined this run; `fedge admin clients` lists those that did"));
+  }
+  // The committed models its updates went into. fedge keeps no per-client
+  // update (each is folded into the round's sum on arrival), so there is
+  // nothing of the client's to delete on the server; its contribution to
+  // these models cannot be subtracted, only retrained without it.
+  FEDGE_ASSIGN_OR_RETURN(std::vector<RoundRecord> rounds, store_->ListRounds());
+  for (const RoundRecord& round : rounds) {
+    if (round.status != "completed") continue;
+    for (const ParticipantRecord& p : round.participants) {
+      if (p.client_id == request.client_id() && p.outcome == "accepted") {
+        response->add_model_versions(round.model_version);
+      }
+    }
+  }
+  response->add_actions("certificate revoked: refused from now on");
+  response->add_actions(
+      "dropped from the round in progress; no further update is accepted");
+  response->add_actions(
+      "no stored per-client update to delete: updates are folded into the "
+      "round sum on arrival and their buffers freed");
+  if (response->model_versions_size() > 0) {
+    response->add_actions(
+        "the listed model versions contain its contribution: retrain from "
+        "an earlier version to remove it");
+  }
+  v1::AuditEvent event;
+  v1::ErasureRequested* erased = event.mutable_erasure_requested();
+  erased->set_client_id(request.client_id());
+  *erased->mutable_model_versions() = response->model_versions();
+  *erased->mutable_actions() = response->actions();
+  FEDGE_RETURN_IF_ERROR(Audit(admin, std::move(event)));
   std::string reason =
-      absl::StrCat("revoked by ", admin, request.reason().empty() ? "" : ": ",
-                   request.reason());
-  FEDGE_RETURN_IF_ERROR(
-      store_->MarkRevoked(request.client_id(), clock_->Now(), reason));
-  if (authenticator_->revocations() != nullptr) {
-    authenticator_->revocations()->RevokeId(request.client_id());
-  }
-  std::shared_ptr<ClientSession> session = sessions_->Find(request.client_id());
-  response->set_was_connected(session != nullptr && session->streaming());
-  sessions_->Close(request.client_id(),
-                   grpc::Status(grpc::StatusCode::PERMISSION_DENIED, reason));
-  if (std::shared_ptr<Round> round = run_->round()) {
-    round->Drop(request.client_id(), reason);
-  }
-  FEDGE_LOG(Warning, "admin")
-      << "client " << request.client_id() << " " << reason;
+      absl::StrCat("erasure requested by ", admin,
+                   request.reason().empty() ? "" : ": ", request.reason());
+  FEDGE_ASSIGN_OR_RETURN(bool was_connected,
+                         Revoke(request.client_id(), reason));
+  response->set_was_connected(was_connected);
   return absl::OkStatus();
 }
 

@@ -11,6 +11,13 @@ namespace fedge::server {
 
 absl::StatusOr<pki::PeerIdentity> Authenticator::Authenticate(
     const grpc::ServerContextBase& context, pki::Role role) const {
+  absl::StatusOr<pki::PeerIdentity> peer = Identify(context, role);
+  if (!peer.ok() && on_failure_) on_failure_(context.peer(), peer.status());
+  return peer;
+}
+
+absl::StatusOr<pki::PeerIdentity> Authenticator::Identify(
+    const grpc::ServerContextBase& context, pki::Role role) const {
   if (insecure()) {
     pki::PeerIdentity peer;
     peer.role = role;

@@ -21,6 +21,7 @@
 
 #include <grpcpp/server_context.h>
 
+#include <functional>
 #include <string>
 #include <utility>
 
@@ -58,10 +59,21 @@ class Authenticator {
   absl::StatusOr<pki::PeerIdentity> Authenticate(
       const grpc::ServerContextBase& context, pki::Role role) const;
 
+  // Called with the caller's address and the refusal whenever
+  // Authenticate refuses a caller (the audit log records them). Set before
+  // serving.
+  void SetFailureListener(
+      std::function<void(const std::string& caller, const absl::Status&)>
+          listener) {
+    on_failure_ = std::move(listener);
+  }
+
   bool insecure() const { return revocations_ == nullptr; }
   pki::RevocationList* revocations() const { return revocations_; }
 
  private:
+  absl::StatusOr<pki::PeerIdentity> Identify(
+      const grpc::ServerContextBase& context, pki::Role role) const;
   absl::StatusOr<pki::PeerIdentity> VirtualClient(
       const grpc::ServerContextBase& context,
       const pki::PeerIdentity& simulator) const;
@@ -73,6 +85,7 @@ class Authenticator {
 
   pki::RevocationList* revocations_;
   VirtualClientPolicy virtual_clients_;
+  std::function<void(const std::string&, const absl::Status&)> on_failure_;
   // Certificates whose chain verified, by SHA-256 of their PEM, with when.
   // Bounded: cleared when it reaches kMaxVerifiedCertificates.
   struct Verified {

@@ -146,9 +146,13 @@ absl::Status Coordinator::Run() {
     s.state = resumable ? "stopped" : "finished";
     s.stage.clear();
   });
+  v1::AuditEvent ended;
+  ended.mutable_run_ended()->set_reason(outcome);
+  Audit(0, std::move(ended));
+  absl::Status signed_end = SignRound(nullptr);
   if (deps_.observer != nullptr) deps_.observer->OnRunFinished(outcome);
   FEDGE_LOG(Info, "server") << outcome;
-  return absl::OkStatus();
+  return signed_end;
 }
 
 void Coordinator::SetStage(uint64_t round, const std::string& stage) {
@@ -235,6 +239,7 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
                     config_.cohort.max_clients},
                    config_.seed, number);
   options.max_example_weight = config_.strategy.max_example_weight;
+  options.audit = deps_.audit;
   if (config_.secure_aggregation.enabled) {
     if (absl::Status s = PrepareSecureRound(number, *base, &options); !s.ok()) {
       FEDGE_RETURN_IF_ERROR(
@@ -243,6 +248,8 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
     }
   }
   auto round = std::make_shared<Round>(options);
+  // Logged before the tasks go out: the members' outcomes follow it.
+  AuditSelection(*round);
   deps_.run->SetRound(round);
   deps_.run->UpdateSummary([&](RunSummary& s) { s.cohort = round->cohort(); });
   report.selected = static_cast<uint32_t>(round->cohort().size());
@@ -321,6 +328,7 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
                                             std::string(s.message()), report));
       return report;
     }
+    AuditSecureClose(*round);
     SetStage(number, "aggregating");
   }
   std::shared_ptr<const GlobalModel> committed;
@@ -330,6 +338,7 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
 
   // Evaluate.
   Evaluate(*round, *committed, report);
+  FEDGE_RETURN_IF_ERROR(SignRound(round.get()));
   report.finished_at = clock->Now();
   report.evaluation_seconds = Seconds(evaluation_start, report.finished_at);
   report.total_seconds = Seconds(report.started_at, report.finished_at);
@@ -340,6 +349,8 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
 absl::Status Coordinator::Commit(
     Round& round, RoundReport& report,
     std::shared_ptr<const GlobalModel>* committed) {
+  // Fail closed: no model is published that the audit log cannot show.
+  if (deps_.audit != nullptr) FEDGE_RETURN_IF_ERROR(deps_.audit->healthy());
   FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSet state, round.Aggregate());
   std::shared_ptr<const GlobalModel> model =
       MakeGlobalModel(round.number(), std::move(state));
@@ -370,6 +381,7 @@ absl::Status Coordinator::Commit(
   model_record.size_bytes = model->blob.size();
   model_record.created_at = record.finished_at;
   FEDGE_RETURN_IF_ERROR(deps_.store->CommitRound(record, model_record));
+  AuditCommit(round, *model, round.train_summary().num_examples);
   deps_.run->PublishModel(model);
 
   report.status = "completed";
@@ -412,6 +424,10 @@ absl::Status Coordinator::RecordAbandoned(Round* round, uint64_t number,
     report.bytes_up = round->bytes_up();
   }
   FEDGE_RETURN_IF_ERROR(deps_.store->CommitRound(record, std::nullopt));
+  v1::AuditEvent abandoned;
+  abandoned.mutable_round_abandoned()->set_reason(reason);
+  Audit(number, std::move(abandoned));
+  FEDGE_RETURN_IF_ERROR(SignRound(nullptr));
   report.status = "abandoned";
   report.reason = reason;
   report.model_version = record.model_version;
@@ -472,12 +488,19 @@ void Coordinator::Evaluate(Round& round, const GlobalModel& model,
     }
     round.CloseEvaluation();
     report.federated_eval = round.eval_summary();
+    if (report.federated_eval.reports > 0) {
+      AuditEvaluation(
+          number, model.version, "federated", report.federated_eval.loss,
+          report.federated_eval.accuracy, report.federated_eval.num_examples);
+    }
   }
   if (central) {
     auto metrics = deps_.evaluator->Evaluate(model.state, *deps_.central_data,
                                              ev.batch_size);
     if (metrics.ok()) {
       report.central_eval = *metrics;
+      AuditEvaluation(number, model.version, "central", metrics->loss,
+                      metrics->accuracy, metrics->num_examples);
     } else {
       FEDGE_LOG(Error, "server") << "central evaluation of round " << number
                                  << " failed: " << metrics.status();

@@ -19,6 +19,7 @@
 #include "common/data/dataset.h"
 #include "common/models/evaluator.h"
 #include "common/util/clock.h"
+#include "server/audit_trail.h"
 #include "server/round.h"
 #include "server/round_report.h"
 #include "server/run_state.h"
@@ -40,6 +41,8 @@ struct CoordinatorDeps {
   const data::Dataset* central_data = nullptr;
   // Binds secure aggregation keys and signatures to this run.
   std::string run_id;
+  // The run's audit log (null only in tests that need none).
+  AuditTrail* audit = nullptr;
   // Called before each round selects its cohort (may be empty). The fleet
   // simulator blocks here until its virtual clients for the round are
   // online, so that the same seed selects the same cohort.
@@ -107,6 +110,20 @@ class Coordinator {
       Round& round, const std::string& stage, const std::string& late_reason);
   void PushToClients(const std::map<std::string, v1::Task>& tasks,
                      Round& round);
+
+  // The audit log (coordinator_audit.cc). A failed write latches in the
+  // trail; Commit refuses to publish a model after one.
+  void Audit(uint64_t round, v1::AuditEvent event);
+  void AuditSelection(const Round& round);
+  void AuditSecureClose(const Round& round);
+  void AuditCommit(const Round& round, const GlobalModel& model,
+                   uint64_t examples);
+  void AuditEvaluation(uint64_t round, uint64_t model_version,
+                       const std::string& source, double loss, double accuracy,
+                       uint64_t examples);
+  // Signs a checkpoint at the end of a round; after a commit, sends each
+  // contributor its receipt.
+  absl::Status SignRound(const Round* committed);
 
   const config::ServerConfig& config_;
   CoordinatorDeps deps_;

@@ -13,6 +13,7 @@
 #include "common/util/file_util.h"
 #include "common/util/logging.h"
 #include "common/util/status_macros.h"
+#include "server/run_started.h"
 
 namespace fedge::server {
 namespace {
@@ -97,6 +98,8 @@ absl::Status FederationServer::Build() {
   // A run directory belongs to one run: reuse its id when resuming.
   FEDGE_ASSIGN_OR_RETURN(std::optional<std::string> stored_id,
                          store_->GetMeta("run_id"));
+  RunStartFacts facts;
+  facts.resumed = stored_id.has_value();
   if (stored_id.has_value()) {
     if (!config.run_id.empty() && config.run_id != *stored_id) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -113,6 +116,10 @@ absl::Status FederationServer::Build() {
     FEDGE_RETURN_IF_ERROR(store_->SetMeta("run_id", run_id_));
     FEDGE_RETURN_IF_ERROR(store_->SetMeta("purpose", config.purpose_id));
   }
+  facts.run_id = run_id_;
+  FEDGE_ASSIGN_OR_RETURN(audit_,
+                         AuditTrail::Open(config.run_dir, run_id_,
+                                          config.audit.signing_key, clock));
 
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (options_.insecure_local_demo && config.secure_aggregation.enabled) {
@@ -148,7 +155,17 @@ absl::Status FederationServer::Build() {
     }
     authenticator_ = std::make_unique<Authenticator>(
         revocations_.get(), std::move(virtual_clients));
+    FEDGE_ASSIGN_OR_RETURN(facts.ca_certificate_pem,
+                           util::ReadFile(config.tls.ca_cert));
+    FEDGE_ASSIGN_OR_RETURN(facts.server_certificate_pem,
+                           util::ReadFile(config.tls.cert));
   }
+  facts.mutual_tls = !options_.insecure_local_demo;
+  AuditTrail* audit = audit_.get();
+  authenticator_->SetFailureListener([audit](const std::string& caller,
+                                             const absl::Status& status) {
+    audit->RecordAuthenticationFailure(caller, std::string(status.message()));
+  });
   // Clients revoked through the Admin service stay revoked after a restart.
   if (revocations_ != nullptr) {
     FEDGE_ASSIGN_OR_RETURN(std::vector<ClientRecord> clients,
@@ -156,6 +173,7 @@ absl::Status FederationServer::Build() {
     for (const ClientRecord& c : clients) {
       if (c.revoked_at.has_value()) revocations_->RevokeId(c.client_id);
     }
+    facts.revoked_certificates = static_cast<uint32_t>(revocations_->size());
   }
 
   if (config.evaluation.central_every > 0 &&
@@ -185,9 +203,16 @@ absl::Status FederationServer::Build() {
   deps.evaluator = evaluator_.get();
   deps.central_data = central_data_.get();
   deps.run_id = run_id_;
+  deps.audit = audit_.get();
   deps.before_selection = options_.before_selection;
   coordinator_ = std::make_unique<Coordinator>(config, deps);
   FEDGE_RETURN_IF_ERROR(coordinator_->Initialize());
+  std::shared_ptr<const GlobalModel> start_model = run_.model();
+  facts.model_version = start_model->version;
+  facts.model_sha256 = start_model->sha256;
+  FEDGE_RETURN_IF_ERROR(
+      audit_->Record(0, kServerActor, RunStartedEvent(config, facts)).status());
+  FEDGE_RETURN_IF_ERROR(audit_->Checkpoint().status());
   Coordinator* coordinator = coordinator_.get();
   sessions_->SetEndListener([coordinator, this](const std::string& id) {
     coordinator->OnClientEnded(id);
@@ -200,13 +225,14 @@ absl::Status FederationServer::Build() {
   service_options.purpose_id = config.purpose_id;
   service_options.allowed_regions = config.allowed_regions;
   service_options.max_concurrent_uploads = config.limits.max_concurrent_uploads;
+  service_options.audit = audit_.get();
   FEDGE_ASSIGN_OR_RETURN(service_options.model, Describe(config.model));
   federation_service_ = std::make_unique<FederationService>(
       service_options, authenticator_.get(), store_.get(), sessions_.get(),
       &run_, metrics_.get(), clock);
   admin_service_ = std::make_unique<AdminService>(
       run_id_, authenticator_.get(), store_.get(), sessions_.get(), &run_,
-      clock,
+      audit_.get(), clock,
       [coordinator](const std::string& reason) { coordinator->Stop(reason); });
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -291,6 +317,12 @@ void FederationServer::Shutdown() {
     grpc_server_->Wait();
   }
   if (http_server_) http_server_->Shutdown();
+  // Entries after the run's last checkpoint (late refusals, admin actions).
+  if (audit_ != nullptr) {
+    if (absl::Status s = audit_->SignPending(); !s.ok()) {
+      FEDGE_LOG(Error, "audit") << "final checkpoint not signed: " << s;
+    }
+  }
 }
 
 FederationServer::~FederationServer() { Shutdown(); }

@@ -20,6 +20,7 @@
 #include "common/util/clock.h"
 #include "common/util/progress.h"
 #include "server/admin_service.h"
+#include "server/audit_trail.h"
 #include "server/authenticator.h"
 #include "server/coordinator.h"
 #include "server/federation_service.h"
@@ -91,6 +92,7 @@ class FederationServer {
   ServerOptions options_;
   std::string run_id_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<AuditTrail> audit_;
   std::unique_ptr<pki::RevocationList> revocations_;
   std::unique_ptr<Authenticator> authenticator_;
   metrics::Registry registry_;

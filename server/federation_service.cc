@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/net/grpc_status.h"
@@ -40,12 +41,8 @@ grpc::ServerUnaryReactor* FederationService::Join(
   return FinishUnary(context, status);
 }
 
-absl::Status FederationService::DoJoin(grpc::CallbackServerContext* context,
-                                       const v1::JoinRequest& request,
-                                       v1::JoinResponse* response) {
-  FEDGE_ASSIGN_OR_RETURN(
-      pki::PeerIdentity peer,
-      authenticator_->Authenticate(*context, pki::Role::kDevice));
+absl::Status FederationService::CheckJoin(const pki::PeerIdentity& peer,
+                                          const v1::JoinRequest& request) {
   FEDGE_ASSIGN_OR_RETURN(std::optional<ClientRecord> known,
                          store_->GetClient(peer.id));
   if (known.has_value() && known->revoked_at.has_value()) {
@@ -74,6 +71,40 @@ absl::Status FederationService::DoJoin(grpc::CallbackServerContext* context,
         "region '", request.region(), "' is not allowed in this federation (",
         absl::StrJoin(options_.allowed_regions, ", "), ")"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status FederationService::Audit(const std::string& actor,
+                                      v1::AuditEvent event) {
+  if (options_.audit == nullptr) return absl::OkStatus();
+  absl::Status logged =
+      options_.audit->Record(0, actor, std::move(event)).status();
+  if (!logged.ok()) {
+    return absl::UnavailableError(
+        "the server cannot write its audit log; try again later");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FederationService::DoJoin(grpc::CallbackServerContext* context,
+                                       const v1::JoinRequest& request,
+                                       v1::JoinResponse* response) {
+  FEDGE_ASSIGN_OR_RETURN(
+      pki::PeerIdentity peer,
+      authenticator_->Authenticate(*context, pki::Role::kDevice));
+  if (absl::Status refused = CheckJoin(peer, request); !refused.ok()) {
+    if (absl::IsPermissionDenied(refused) ||
+        absl::IsFailedPrecondition(refused) ||
+        absl::IsInvalidArgument(refused)) {
+      v1::AuditEvent event;
+      v1::JoinRefused* r = event.mutable_join_refused();
+      r->set_client_id(peer.id);
+      r->set_region(request.region());
+      r->set_reason(std::string(refused.message()));
+      FEDGE_RETURN_IF_ERROR(Audit(peer.id, std::move(event)));
+    }
+    return refused;
+  }
   absl::Time now = clock_->Now();
   ClientRecord record;
   record.client_id = peer.id;
@@ -85,6 +116,18 @@ absl::Status FederationService::DoJoin(grpc::CallbackServerContext* context,
       net::FromProtoTimestamp(request.consent().given_at());
   record.last_joined = now;
   FEDGE_RETURN_IF_ERROR(store_->RecordJoin(record));
+  v1::AuditEvent joined;
+  v1::ClientJoined* j = joined.mutable_client_joined();
+  j->set_client_id(peer.id);
+  j->set_region(request.region());
+  j->set_consent_version(request.consent().consent_version());
+  j->set_consent_purpose(request.consent().purpose_id());
+  j->set_consent_time_unix_ms(absl::ToUnixMillis(record.consent_given_at));
+  j->set_cert_sha256(absl::HexStringToBytes(peer.fingerprint_sha256));
+  j->set_data_examples(request.data().examples());
+  j->set_data_bytes(request.data().bytes());
+  j->set_runtime_version(request.capabilities().runtime_version());
+  FEDGE_RETURN_IF_ERROR(Audit(peer.id, std::move(joined)));
 
   JoinInfo info;
   info.peer = peer;
@@ -211,6 +254,9 @@ absl::Status FederationService::DoLeave(grpc::CallbackServerContext* context,
       authenticator_->Authenticate(*context, pki::Role::kDevice));
   if (request.withdraw_consent()) {
     FEDGE_RETURN_IF_ERROR(store_->MarkWithdrawn(peer.id, clock_->Now()));
+    v1::AuditEvent withdrawn;
+    withdrawn.mutable_consent_withdrawn()->set_client_id(peer.id);
+    FEDGE_RETURN_IF_ERROR(Audit(peer.id, std::move(withdrawn)));
     FEDGE_LOG(Info, "server") << "client " << peer.id
                               << " withdrew its consent: " << request.reason();
   } else {

@@ -11,6 +11,7 @@
 
 #include "common/util/clock.h"
 #include "fedge/v1/federation.grpc.pb.h"
+#include "server/audit_trail.h"
 #include "server/authenticator.h"
 #include "server/run_state.h"
 #include "server/server_metrics.h"
@@ -30,6 +31,8 @@ struct FederationServiceOptions {
   size_t chunk_size = 1 << 20;
   // Uploads buffered at once (limits.max_concurrent_uploads).
   size_t max_concurrent_uploads = 8;
+  // Joins, refusals and withdrawals are logged here (null: not logged).
+  AuditTrail* audit = nullptr;
 };
 
 class FederationService final : public v1::Federation::CallbackService {
@@ -62,6 +65,11 @@ class FederationService final : public v1::Federation::CallbackService {
                                          v1::SecAggAck* response) override;
 
  private:
+  // Why `peer` may not join, or OK.
+  absl::Status CheckJoin(const pki::PeerIdentity& peer,
+                         const v1::JoinRequest& request);
+  // Logs a client's event; Unavailable if the log cannot be written.
+  absl::Status Audit(const std::string& actor, v1::AuditEvent event);
   absl::Status DoJoin(grpc::CallbackServerContext* context,
                       const v1::JoinRequest& request,
                       v1::JoinResponse* response);

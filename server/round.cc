@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/secagg/quantizer.h"
 #include "common/secagg/ring.h"
 #include "common/tensor/serialization.h"
@@ -22,11 +23,24 @@ UpdateExpectation MakeExpectation(const RoundOptions& options) {
   return e;
 }
 
+std::vector<std::string> UploadShapes(const RoundOptions& options) {
+  if (options.secagg.has_value()) {
+    return {absl::StrCat("masked:", options.secagg->num_elements())};
+  }
+  std::vector<std::string> shapes;
+  for (const tensor::TensorSpec& spec : options.base->state.specs()) {
+    shapes.push_back(
+        absl::StrCat(spec.name, ":", absl::StrJoin(spec.shape, "x")));
+  }
+  return shapes;
+}
+
 }  // namespace
 
 Round::Round(RoundOptions options)
     : options_(std::move(options)),
       expectation_(MakeExpectation(options_)),
+      upload_shapes_(UploadShapes(options_)),
       sum_(options_.base->state.specs()) {
   absl::MutexLock lock(&mu_);
   for (const std::string& id : options_.cohort) members_[id] = Member{};
@@ -140,6 +154,30 @@ void Round::MarkAccepted(const std::string& client_id, uint64_t weight,
   m.bytes_up += bytes_up;
   --pending_;
   bytes_up_ += bytes_up;
+  if (options_.audit == nullptr) return;
+  v1::AuditEvent event;
+  v1::UploadAccepted* accepted = event.mutable_upload_accepted();
+  accepted->set_client_id(client_id);
+  accepted->set_sha256(header.sha256());
+  accepted->set_bytes(bytes_up);
+  for (const std::string& shape : upload_shapes_) accepted->add_shapes(shape);
+  // A failed write latches the trail's failure: the round cannot commit.
+  auto logged = options_.audit->RecordEntry(number(), client_id, event);
+  if (logged.ok()) {
+    m.audit_index = logged->first;
+    m.audit_entry = std::move(logged->second);
+  }
+}
+
+void Round::LogDropped(const std::string& client_id,
+                       const std::string& reason) {
+  if (options_.audit == nullptr) return;
+  v1::AuditEvent event;
+  event.mutable_client_dropped()->set_client_id(client_id);
+  event.mutable_client_dropped()->set_reason(reason);
+  event.mutable_client_dropped()->set_stage(
+      secagg_ != nullptr ? secagg_->stage() : "training");
+  (void)options_.audit->Record(number(), kServerActor, event);
 }
 
 absl::Status Round::AcceptMasked(const std::string& client_id,
@@ -224,6 +262,12 @@ std::string Round::secagg_stage() const {
 void Round::RecordRejection(const std::string& client_id,
                             const std::string& reason) {
   absl::MutexLock lock(&mu_);
+  if (options_.audit != nullptr) {
+    v1::AuditEvent event;
+    event.mutable_upload_rejected()->set_client_id(client_id);
+    event.mutable_upload_rejected()->set_reason(reason);
+    (void)options_.audit->Record(number(), client_id, event);
+  }
   auto it = members_.find(client_id);
   if (it == members_.end()) return;
   ++it->second.rejections;
@@ -286,6 +330,7 @@ void Round::DropLocked(const std::string& client_id,
   it->second.outcome = Outcome::kDropped;
   it->second.reason = reason;
   --pending_;
+  LogDropped(client_id, reason);
 }
 
 bool Round::AwaitSettled(util::Clock* clock, absl::Time deadline) {
@@ -321,6 +366,7 @@ std::vector<std::string> Round::CloseTraining(const std::string& reason) {
       m.outcome = Outcome::kDropped;
       m.reason = reason;
       dropped.push_back(id);
+      LogDropped(id, reason);
     }
   }
   pending_ = 0;
@@ -418,6 +464,22 @@ std::vector<std::string> Round::AcceptedClients() const {
   std::vector<std::string> out;
   for (const auto& [id, m] : members_) {
     if (m.outcome == Outcome::kAccepted) out.push_back(id);
+  }
+  return out;
+}
+
+std::vector<AuditedUpload> Round::AuditedUploads() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<AuditedUpload> out;
+  for (const auto& [id, m] : members_) {
+    if (m.outcome != Outcome::kAccepted || !m.audit_index.has_value()) {
+      continue;
+    }
+    AuditedUpload upload;
+    upload.client_id = id;
+    upload.index = *m.audit_index;
+    upload.entry = m.audit_entry;
+    out.push_back(std::move(upload));
   }
   return out;
 }

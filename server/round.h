@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "common/secagg/server.h"
 #include "common/util/clock.h"
+#include "server/audit_trail.h"
 #include "server/global_model.h"
 #include "server/store.h"
 #include "server/strategy/fedavg.h"
@@ -38,6 +39,16 @@ struct RoundOptions {
   // cohort member's certificate (forwarded to its peers).
   std::optional<v1::SecAggParameters> secagg;
   std::map<std::string, std::string> certificates;
+  // Where the round logs its members' outcomes (accepted and rejected
+  // uploads, dropouts); null in unit tests that need no log.
+  AuditTrail* audit = nullptr;
+};
+
+// An accepted upload's entry in the audit log, for the member's receipt.
+struct AuditedUpload {
+  std::string client_id;
+  uint64_t index = 0;
+  std::string entry;
 };
 
 // Aggregated outcome of local training, weighted by examples. In secure
@@ -64,6 +75,7 @@ class Round {
   const std::vector<std::string>& cohort() const { return options_.cohort; }
   const UpdateExpectation& expectation() const { return expectation_; }
   bool secure() const { return options_.secagg.has_value(); }
+  const RoundOptions& options() const { return options_; }
   // The largest upload the round accepts, in bytes.
   uint64_t upload_size_limit() const;
 
@@ -142,6 +154,8 @@ class Round {
   // Every cohort member's outcome, for the store.
   std::vector<ParticipantRecord> Participants() const;
   std::vector<std::string> AcceptedClients() const;
+  // The accepted uploads' audit log entries (empty without a log).
+  std::vector<AuditedUpload> AuditedUploads() const;
   uint64_t bytes_up() const;
 
  private:
@@ -156,6 +170,9 @@ class Round {
     // Disconnected after its update was accepted: it still counts in the
     // aggregate, but no later secure aggregation stage waits for it.
     bool gone = false;
+    // Its UploadAccepted entry in the audit log.
+    std::optional<uint64_t> audit_index;
+    std::string audit_entry;
   };
 
   absl::Status CheckLocked(const std::string& client_id,
@@ -166,9 +183,15 @@ class Round {
   void MarkAccepted(const std::string& client_id, uint64_t weight,
                     const v1::UpdateHeader& header, uint64_t bytes_up)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Logs that `client_id` was dropped (no-op without a log).
+  void LogDropped(const std::string& client_id, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RoundOptions options_;
   const UpdateExpectation expectation_;
+  // The shapes an accepted upload has, as logged: "name:16x1x5x5" per
+  // tensor, or "masked:N" for a secure round's masked input.
+  const std::vector<std::string> upload_shapes_;
 
   mutable absl::Mutex mu_;
   std::map<std::string, Member> members_ ABSL_GUARDED_BY(mu_);

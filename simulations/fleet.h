@@ -107,6 +107,7 @@ class Fleet {
     return options_.training_deadline;
   }
   uint64_t examples_of(size_t index) const { return parts_[index].size(); }
+  uint64_t example_size() const { return pool_.example_size(); }
   void CountStraggler(uint64_t round);
   void CountVanished(uint64_t round);
   void OnStreamEnded(VirtualClient* client);

@@ -6,6 +6,7 @@
 #include "common/config/common_schema.h"
 #include "common/config/value_checks.h"
 #include "common/config/yaml_reader.h"
+#include "common/crypto/sha256.h"
 #include "common/util/status_macros.h"
 
 namespace fedge::sim {
@@ -85,6 +86,9 @@ absl::StatusOr<SimConfig> ParseSimConfig(const std::string& yaml,
   root.OptionalPath("run_dir", &c.run_dir, config::NonEmpty());
   MapReader server = root.Child("server");
   config::ReadServerConfig(server, &c.server, /*simulated=*/true);
+  // The audit log records the whole simulation config's digest.
+  c.server.source_path = origin;
+  c.server.source_sha256 = crypto::ToHex(crypto::Sha256(yaml));
   // The simulation names, places and seeds its server itself.
   MapReader run = server.Child("run");
   for (const char* key : {"id", "dir", "seed"}) {

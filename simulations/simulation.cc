@@ -128,6 +128,7 @@ config::ServerConfig AggregatorConfig(const SimConfig& sim,
   c.tls.cert = paths.server_cert();
   c.tls.key = paths.server_key();
   c.tls.crl = paths.crl();
+  c.audit.signing_key = paths.audit_key();
   c.accept_virtual_clients = true;
   return c;
 }

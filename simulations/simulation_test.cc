@@ -393,7 +393,8 @@ TEST(SimulationTest, VirtualClientsMustPresentTheirOwnCertificate) {
     config::ConsentConfig consent;
     consent.purpose_id = sim.server.purpose_id;
     consent.version = "1";
-    v1::JoinRequest request = client::MakeJoinRequest("test", consent);
+    v1::JoinRequest request =
+        client::MakeJoinRequest("test", consent, v1::DataFootprint());
     v1::JoinResponse response;
     return stub->Join(&context, request, &response);
   };

@@ -98,7 +98,9 @@ absl::Status VirtualClient::GoOnline() {
   config::ConsentConfig consent;
   consent.purpose_id = fleet_->purpose_id();
   consent.version = "simulated";
-  v1::JoinRequest join = client::MakeJoinRequest("simulated", consent);
+  v1::JoinRequest join = client::MakeJoinRequest(
+      "simulated", consent,
+      client::FootprintOf(fleet_->examples_of(index_), fleet_->example_size()));
   v1::JoinResponse joined;
   grpc::ClientContext context;
   conn_->Prepare(&context);

@@ -165,66 +165,6 @@ TEST(FederationTest, ForeignRevokedAndCertificatelessClientsAreRefused) {
 
 // A client driven by hand through the raw gRPC API, to send what a real
 // client never would.
-class RawClient {
- public:
-  RawClient(const TestPki& pki, const std::string& id, int port)
-      : stub_(v1::Federation::NewStub(DeviceChannel(pki, id, port))) {}
-
-  // Joins and opens the task stream.
-  void Connect() {
-    grpc::ClientContext context;
-    v1::JoinRequest request;
-    request.set_region("eu-west");
-    request.mutable_consent()->set_purpose_id("fedge-training");
-    request.mutable_consent()->set_consent_version("1");
-    v1::JoinResponse response;
-    ASSERT_TRUE(stub_->Join(&context, request, &response).ok());
-    v1::StreamTasksRequest stream_request;
-    stream_request.set_session_id(response.session_id());
-    reader_ = stub_->StreamTasks(&stream_context_, stream_request);
-  }
-
-  v1::Task NextTask() {
-    v1::Task task;
-    EXPECT_TRUE(reader_->Read(&task));
-    return task;
-  }
-
-  void Disconnect() {
-    stream_context_.TryCancel();
-    reader_->Finish();
-  }
-
-  tensor::ParameterSet Download(const v1::ModelRef& ref) {
-    grpc::ClientContext context;
-    v1::DownloadModelRequest request;
-    request.set_version(ref.version());
-    auto reader = stub_->DownloadModel(&context, request);
-    v1::ModelChunk chunk;
-    std::string blob;
-    while (reader->Read(&chunk)) blob += chunk.data();
-    EXPECT_TRUE(reader->Finish().ok());
-    return *tensor::Deserialize(blob);
-  }
-
-  // Sends `chunks` as one upload; returns the server's status.
-  grpc::Status Upload(const std::vector<v1::UpdateChunk>& chunks) {
-    grpc::ClientContext context;
-    v1::UploadUpdateResponse response;
-    auto writer = stub_->UploadUpdate(&context, &response);
-    for (const auto& chunk : chunks) {
-      if (!writer->Write(chunk)) break;
-    }
-    writer->WritesDone();
-    return writer->Finish();
-  }
-
- private:
-  std::unique_ptr<v1::Federation::Stub> stub_;
-  grpc::ClientContext stream_context_;
-  std::unique_ptr<grpc::ClientReader<v1::Task>> reader_;
-};
-
 // An upload of `blob` split into `chunk_size` chunks with a correct header.
 std::vector<v1::UpdateChunk> Chunks(const v1::TrainTask& task,
                                     const std::string& blob,
@@ -262,8 +202,8 @@ TEST(FederationTest, BadUploadsAreRejectedWithTheirReasonAndTheRoundCompletes) {
   ClientThread c2(pki, "c2", server->port(), Slice(data, 200, 100));
   RawClient mallory(pki, "mallory", server->port());
   RawClient late(pki, "late", server->port());
-  mallory.Connect();
-  late.Connect();
+  ASSERT_TRUE(mallory.Connect().ok());
+  ASSERT_TRUE(late.Connect().ok());
   c1.Start();
   c2.Start();
   v1::Task task = mallory.NextTask();
@@ -378,6 +318,10 @@ TEST(FederationTest, BadUploadsAreRejectedWithTheirReasonAndTheRoundCompletes) {
   grpc::Status late_ok = late.Upload(Chunks(train, good, 64 << 10, 100));
   EXPECT_TRUE(late_ok.ok()) << late_ok.error_message();
 
+  // Its accepted upload earned mallory a receipt, then the run ended.
+  v1::Task receipt = mallory.NextTask();
+  EXPECT_TRUE(receipt.has_receipt());
+  EXPECT_EQ(receipt.receipt().client_id(), "mallory");
   v1::Task finished = mallory.NextTask();
   EXPECT_TRUE(finished.has_finished());
   ASSERT_TRUE(server->Wait().ok());
@@ -410,7 +354,7 @@ TEST(FederationTest, DisconnectedClientIsDroppedAndTheRoundCompletes) {
   ClientThread c1(pki, "c1", server->port(), Slice(data, 0, 150));
   ClientThread c2(pki, "c2", server->port(), Slice(data, 150, 250));
   RawClient gone(pki, "gone", server->port());
-  gone.Connect();
+  ASSERT_TRUE(gone.Connect().ok());
   c1.Start();
   c2.Start();
   ASSERT_TRUE(gone.NextTask().has_train());
@@ -449,7 +393,7 @@ TEST(FederationTest, RoundBelowMinimumIsAbandonedAndThePreviousModelStands) {
   ClientThread c1(pki, "c1", server->port(), Slice(data, 0, 100));
   ClientThread c2(pki, "c2", server->port(), Slice(data, 100, 100));
   RawClient gone(pki, "gone", server->port());
-  gone.Connect();
+  ASSERT_TRUE(gone.Connect().ok());
   c1.Start();
   c2.Start();
   ASSERT_TRUE(gone.NextTask().has_train());

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "client/join_request.h"
 #include "common/data/idx_reader.h"
 #include "common/net/tls_credentials.h"
 #include "common/tensor/serialization.h"
@@ -39,6 +40,7 @@ config::ServerConfig SmallServerConfig(const TestPki& pki,
   c.tls.cert = paths.server_cert();
   c.tls.key = paths.server_key();
   c.tls.crl = paths.crl();
+  c.audit.signing_key = paths.audit_key();
   c.model.kind = "mlp";
   c.model.input_shape = {1, 28, 28};
   c.model.num_classes = 10;
@@ -140,6 +142,7 @@ ClientThread::ClientThread(
   options.backoff.initial = absl::Milliseconds(50);
   options.backoff.max = absl::Milliseconds(200);
   options.give_up_after = absl::Seconds(30);
+  options.data = client::FootprintOf(data_);
   if (customize) customize(options);
   const data::Dataset* dataset = &data_;
   RecordingTrainer** slot = &trainer_;
@@ -209,6 +212,68 @@ tensor::ParameterSet ReadCheckpoint(const std::string& run_dir,
   auto state = tensor::Deserialize(blob.ok() ? *blob : "");
   EXPECT_TRUE(state.ok()) << state.status();
   return state.ok() ? *std::move(state) : tensor::ParameterSet();
+}
+
+RawClient::RawClient(const TestPki& pki, const std::string& id, int port)
+    : stub_(v1::Federation::NewStub(DeviceChannel(pki, id, port))) {}
+
+grpc::Status RawClient::Connect(const std::string& region) {
+  grpc::ClientContext context;
+  v1::JoinRequest request;
+  request.set_region(region);
+  request.mutable_consent()->set_purpose_id("fedge-training");
+  request.mutable_consent()->set_consent_version("1");
+  v1::JoinResponse response;
+  grpc::Status joined = stub_->Join(&context, request, &response);
+  if (!joined.ok()) return joined;
+  v1::StreamTasksRequest stream_request;
+  stream_request.set_session_id(response.session_id());
+  reader_ = stub_->StreamTasks(&stream_context_, stream_request);
+  return joined;
+}
+
+v1::Task RawClient::NextTask() {
+  v1::Task task;
+  EXPECT_TRUE(reader_ != nullptr && reader_->Read(&task));
+  return task;
+}
+
+void RawClient::Disconnect() {
+  stream_context_.TryCancel();
+  if (reader_ != nullptr) reader_->Finish();
+}
+
+tensor::ParameterSet RawClient::Download(const v1::ModelRef& ref) {
+  grpc::ClientContext context;
+  v1::DownloadModelRequest request;
+  request.set_version(ref.version());
+  auto reader = stub_->DownloadModel(&context, request);
+  v1::ModelChunk chunk;
+  std::string blob;
+  while (reader->Read(&chunk)) blob += chunk.data();
+  EXPECT_TRUE(reader->Finish().ok());
+  return *tensor::Deserialize(blob);
+}
+
+grpc::Status RawClient::Upload(const std::vector<v1::UpdateChunk>& chunks) {
+  grpc::ClientContext context;
+  v1::UploadUpdateResponse response;
+  auto writer = stub_->UploadUpdate(&context, &response);
+  for (const auto& chunk : chunks) {
+    if (!writer->Write(chunk)) break;
+  }
+  writer->WritesDone();
+  return writer->Finish();
+}
+
+grpc::Status RawClient::Leave(bool withdraw_consent,
+                              const std::string& reason) {
+  grpc::ClientContext context;
+  v1::LeaveRequest request;
+  request.set_withdraw_consent(withdraw_consent);
+  request.set_reason(reason);
+  v1::LeaveResponse response;
+  return stub_->Leave(&context, request, &response);
 }
 
 }  // namespace fedge::testing

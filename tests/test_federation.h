@@ -104,6 +104,30 @@ class ClientThread {
   absl::Status status_;
 };
 
+// A hand-driven device: joins, reads tasks and uploads exactly what a test
+// tells it to, to play a client that misbehaves or vanishes.
+class RawClient {
+ public:
+  RawClient(const TestPki& pki, const std::string& id, int port);
+
+  // Joins from `region` and opens the task stream; returns the join's
+  // status (the stream is open only if it is OK).
+  grpc::Status Connect(const std::string& region = "eu-west");
+  // The next task (a test failure if the stream ended).
+  v1::Task NextTask();
+  // Cancels the task stream, as a device that vanishes.
+  void Disconnect();
+  tensor::ParameterSet Download(const v1::ModelRef& ref);
+  // Sends `chunks` as one upload; returns the server's status.
+  grpc::Status Upload(const std::vector<v1::UpdateChunk>& chunks);
+  grpc::Status Leave(bool withdraw_consent, const std::string& reason);
+
+ private:
+  std::unique_ptr<v1::Federation::Stub> stub_;
+  grpc::ClientContext stream_context_;
+  std::unique_ptr<grpc::ClientReader<v1::Task>> reader_;
+};
+
 // The example-weighted mean of `states`, computed in double precision.
 std::vector<double> WeightedMean(
     const std::vector<std::pair<const tensor::ParameterSet*, uint64_t>>&

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "fedge/v1/admin.pb.h"
+#include "fedge/v1/audit.pb.h"
 #include "fedge/v1/federation.pb.h"
 #include "fedge/v1/secagg.pb.h"
 #include "fedge/v1/tensor.pb.h"
@@ -49,6 +50,21 @@ const std::set<std::string>& AllowedBytesFields() {
       "fedge.v1.SecAggRevealedShare.value",
       "fedge.v1.SecAggSharePayload.masking_key_share",
       "fedge.v1.SecAggSharePayload.self_mask_seed_share",
+      // The audit log's entries and receipts (audit.proto): digests of
+      // configs, models, certificates and uploads, and Merkle hashes. An
+      // entry (AuditReceipt.entry) is an encoded AuditEvent, itself made
+      // only of the fields listed here and in the other lists.
+      "fedge.v1.RunStarted.config_sha256",
+      "fedge.v1.RunStarted.model_sha256",
+      "fedge.v1.RunStarted.ca_sha256",
+      "fedge.v1.RunStarted.server_cert_sha256",
+      "fedge.v1.ClientJoined.cert_sha256",
+      "fedge.v1.CohortSelected.model_sha256",
+      "fedge.v1.UploadAccepted.sha256",
+      "fedge.v1.RoundCommitted.model_sha256",
+      "fedge.v1.AuditReceipt.upload_sha256",
+      "fedge.v1.AuditReceipt.entry",
+      "fedge.v1.AuditReceipt.proof",
   };
   return *fields;
 }
@@ -58,6 +74,9 @@ const std::set<std::string>& AllowedRepeatedNumbers() {
   static const auto* fields = new std::set<std::string>{
       "fedge.v1.TensorSpec.shape",
       "fedge.v1.ModelDescriptor.input_shape",
+      // Model version numbers (an erasure's affected models).
+      "fedge.v1.EraseClientResponse.model_versions",
+      "fedge.v1.ErasureRequested.model_versions",
   };
   return *fields;
 }
@@ -80,7 +99,8 @@ std::vector<const Descriptor*> AllMessages() {
   for (const FileDescriptor* file : {v1::JoinRequest::descriptor()->file(),
                                      v1::RunStatus::descriptor()->file(),
                                      v1::TensorSpec::descriptor()->file(),
-                                     v1::SecAggMessage::descriptor()->file()}) {
+                                     v1::SecAggMessage::descriptor()->file(),
+                                     v1::AuditEvent::descriptor()->file()}) {
     for (int i = 0; i < file->message_type_count(); ++i) {
       out.push_back(file->message_type(i));
     }
@@ -120,6 +140,10 @@ TEST(WireContractTest, ClientToServerFieldsAreExactlyTheReviewedOnes) {
       "fedge.v1.JoinRequest.capabilities",
       "fedge.v1.JoinRequest.region",
       "fedge.v1.JoinRequest.consent",
+      // How much data the device holds: two counts, never the data.
+      "fedge.v1.JoinRequest.data",
+      "fedge.v1.DataFootprint.examples",
+      "fedge.v1.DataFootprint.bytes",
       "fedge.v1.Capabilities.runtime_version",
       "fedge.v1.Capabilities.cpu_cores",
       "fedge.v1.Capabilities.memory_bytes",

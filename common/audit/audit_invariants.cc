@@ -18,23 +18,34 @@ class Replay {
         return Selected(e.round(), e.cohort_selected());
       case v1::AuditEvent::kUploadAccepted:
         return Accepted(e.round(), e.upload_accepted());
+      case v1::AuditEvent::kRunStarted:
+        return Started(e.run_started());
+      case v1::AuditEvent::kClientJoined:
+        return Joined(e.client_joined());
       case v1::AuditEvent::kUploadRejected:
+        // A late upload may be refused after its round ended.
+        if (e.round() > round_ || (!open_ && e.round() > closed_)) {
+          return Fail(absl::StrCat("an upload rejected for round ", e.round(),
+                                   ", which has not started"));
+        }
+        return absl::OkStatus();
       case v1::AuditEvent::kClientDropped:
-        return InOpenRound(e.round(), "an upload outcome");
+        return InOpenRound(e.round(), "a dropout");
       case v1::AuditEvent::kSecureAggregation:
         return SecureClosed(e.round(), e.secure_aggregation());
       case v1::AuditEvent::kRoundCommitted:
         return Committed(e.round(), e.round_committed());
       case v1::AuditEvent::kRoundAbandoned:
-        if (absl::Status s = InOpenRound(e.round(), "an abandonment");
-            !s.ok()) {
-          return s;
-        }
-        Close();
-        return absl::OkStatus();
+        return Abandoned(e.round());
       case v1::AuditEvent::kConsentWithdrawn:
         withdrawn_.insert(e.consent_withdrawn().client_id());
         return absl::OkStatus();
+      case v1::AuditEvent::kErasureRequested:
+        // The client is revoked: nothing of it may be accepted again.
+        withdrawn_.insert(e.erasure_requested().client_id());
+        return absl::OkStatus();
+      case v1::AuditEvent::kPrivacySpent:
+        return Spent(e.privacy_spent());
       default:
         return absl::OkStatus();  // run-level facts
     }
@@ -58,6 +69,57 @@ class Replay {
   void Close() {
     open_ = false;
     closed_ = round_;
+  }
+
+  absl::Status Started(const v1::RunStarted& r) {
+    // A resumed run keeps its first start's residency and budget.
+    if (!started_) {
+      started_ = true;
+      allowed_regions_ = std::set<std::string>(r.allowed_regions().begin(),
+                                               r.allowed_regions().end());
+      epsilon_budget_ = r.epsilon_budget();
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Joined(const v1::ClientJoined& j) {
+    if (withdrawn_.count(j.client_id())) {
+      return Fail(absl::StrCat(j.client_id(), " joined again after ",
+                               "withdrawing consent or being erased"));
+    }
+    if (!allowed_regions_.empty() && !allowed_regions_.count(j.region())) {
+      return Fail(absl::StrCat(j.client_id(), " joined from region '",
+                               j.region(), "', which the run does not allow"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Abandoned(uint64_t round) {
+    if (open_ && round == round_) {
+      Close();
+      return absl::OkStatus();
+    }
+    // A round can end before it selected anyone (too few clients).
+    if (!open_ && round > closed_) {
+      closed_ = round;
+      return absl::OkStatus();
+    }
+    return Fail(absl::StrCat("an abandonment for round ", round,
+                             ", which is not the round in progress"));
+  }
+
+  absl::Status Spent(const v1::PrivacySpent& p) {
+    if (p.epsilon() < epsilon_spent_) {
+      return Fail(absl::StrCat("privacy spent went down from ", epsilon_spent_,
+                               " to ", p.epsilon()));
+    }
+    epsilon_spent_ = p.epsilon();
+    if (epsilon_budget_ > 0 && p.epsilon() > epsilon_budget_) {
+      return Fail(absl::StrCat("privacy spent (epsilon ", p.epsilon(),
+                               ") exceeds the run's budget of ",
+                               epsilon_budget_));
+    }
+    return absl::OkStatus();
   }
 
   absl::Status Selected(uint64_t round, const v1::CohortSelected& s) {
@@ -161,6 +223,10 @@ class Replay {
   }
 
   size_t index_ = 0;
+  bool started_ = false;
+  std::set<std::string> allowed_regions_;
+  double epsilon_budget_ = 0;
+  double epsilon_spent_ = 0;
   bool open_ = false;
   uint64_t round_ = 0;
   uint64_t closed_ = 0;

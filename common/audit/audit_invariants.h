@@ -8,8 +8,10 @@
 //   - an upload is accepted only from a client selected for that round;
 //   - a committed aggregate holds only accepted uploads of that round, and
 //     model versions rise by one per commit;
-//   - nothing is accepted from, and nobody is selected who, withdrew
-//     consent;
+//   - nothing is accepted from, nobody is selected or joins who, withdrew
+//     consent or was erased;
+//   - clients join only from the regions the run allows;
+//   - the privacy spent never falls and never exceeds the run's budget;
 //   - a secure round's aggregate holds at least its threshold of clients,
 //     exactly the survivors of its unmask stage.
 

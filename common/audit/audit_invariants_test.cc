@@ -78,11 +78,36 @@ v1::AuditEvent Withdrawn(const std::string& id) {
   return e;
 }
 
+v1::AuditEvent Erased(const std::string& id) {
+  v1::AuditEvent e = At(0);
+  e.set_actor("admin");
+  e.mutable_erasure_requested()->set_client_id(id);
+  return e;
+}
+
+v1::AuditEvent Joined(const std::string& id, const std::string& region) {
+  v1::AuditEvent e = At(0);
+  e.set_actor(id);
+  e.mutable_client_joined()->set_client_id(id);
+  e.mutable_client_joined()->set_region(region);
+  return e;
+}
+
+v1::AuditEvent Spent(double epsilon) {
+  v1::AuditEvent e = At(0);
+  e.mutable_privacy_spent()->set_epsilon(epsilon);
+  e.mutable_privacy_spent()->set_delta(1e-5);
+  return e;
+}
+
 // A scripted run: three clients; round 1 plaintext with a rejection; a
 // client withdraws; round 2 secure with a dropout.
 std::vector<v1::AuditEvent> Script() {
   v1::AuditEvent start = At(0);
   start.mutable_run_started()->set_run_id("r");
+  start.mutable_run_started()->add_allowed_regions("eu-west");
+  start.mutable_run_started()->add_allowed_regions("eu-north");
+  start.mutable_run_started()->set_epsilon_budget(2.0);
   return {
       start,
       Selected(1, {"a", "b", "c"}, 0),
@@ -154,9 +179,44 @@ TEST(AuditInvariantsTest, EachBreachIsNamedAtItsEntry) {
   breaches.push_back({"outside a round", with(6, Accepted(1, "a")),
                       "entry 6: an accepted upload for round 1, which is not "
                       "in progress"});
+  breaches.push_back({"joined after withdrawal",
+                      with(7, Joined("b", "eu-west")),
+                      "entry 7: b joined again after withdrawing"});
+  breaches.push_back({"accepted after erasure", with(9, Erased("c")),
+                      "entry 10: upload accepted from c after it withdrew"});
+  breaches.push_back({"region not allowed", with(1, Joined("e", "us-east")),
+                      "entry 1: e joined from region 'us-east', which the "
+                      "run does not allow"});
+  breaches.push_back({"a dropout outside a round", with(6, Dropped(1, "b")),
+                      "entry 6: a dropout for round 1, which is not in "
+                      "progress"});
+  breaches.push_back({"rejected before its round", with(2, Rejected(2, "a")),
+                      "entry 2: an upload rejected for round 2, which has "
+                      "not started"});
+  breaches.push_back({"budget exceeded", with(6, Spent(2.5)),
+                      "entry 6: privacy spent (epsilon 2.5) exceeds the "
+                      "run's budget of 2"});
+  {
+    std::vector<v1::AuditEvent> falling = with(6, Spent(1.5));
+    falling.insert(falling.begin() + 7, Spent(1.0));
+    breaches.push_back({"spent falls", falling,
+                        "entry 7: privacy spent went down from 1.5 to 1"});
+  }
   for (const Breach& b : breaches) {
     EXPECT_THAT(Check(b.events), HasSubstr(b.message)) << b.what;
   }
+}
+
+TEST(AuditInvariantsTest, LateRejectionsAndEarlyAbandonmentsAreAllowed) {
+  std::vector<v1::AuditEvent> events = Script();
+  // A late upload for round 1 refused after it committed; round 3 ends
+  // before selecting anyone (too few clients connected).
+  events.insert(events.begin() + 6, Rejected(1, "c"));
+  v1::AuditEvent abandoned = At(3);
+  abandoned.mutable_round_abandoned()->set_reason("only 1 of 2 connected");
+  events.push_back(abandoned);
+  events.push_back(Spent(1.9));
+  EXPECT_EQ(Check(events), "ok");
 }
 
 TEST(AuditInvariantsTest, ARoundRunAnewAfterARestartIsAllowed) {

@@ -63,14 +63,17 @@ absl::StatusOr<std::unique_ptr<AuditLogWriter>> AuditLogWriter::Open(
   return log;
 }
 
-absl::StatusOr<uint64_t> AuditLogWriter::Append(absl::string_view entry) {
-  FEDGE_ASSIGN_OR_RETURN(uint64_t index, records_->Append(entry));
+absl::StatusOr<uint64_t> AuditLogWriter::Append(
+    absl::string_view entry, RecordLogWriter::Durability durability) {
+  FEDGE_ASSIGN_OR_RETURN(uint64_t index, records_->Append(entry, durability));
   tree_.Append(entry);
   return index;
 }
 
 absl::StatusOr<std::string> AuditLogWriter::SignCheckpoint(
     const std::vector<std::string>& extensions) {
+  // Never sign entries that a power loss could still take away.
+  FEDGE_RETURN_IF_ERROR(records_->Sync());
   Checkpoint checkpoint;
   checkpoint.origin = origin_;
   checkpoint.size = tree_.size();
@@ -147,12 +150,16 @@ absl::StatusOr<VerifiedLog> VerifyAuditLog(
   return verified;
 }
 
+std::string RunLogOrigin(absl::string_view run_id) {
+  return absl::StrCat("fedge/", run_id);
+}
+
 absl::StatusOr<std::string> ReadLogOrigin(const std::string& dir) {
   FEDGE_ASSIGN_OR_RETURN(LogContents notes,
                          ReadRecordLog(CheckpointsPath(dir)));
   if (notes.records.empty()) {
-    return absl::NotFoundError(absl::StrCat(
-        "the audit log in ", dir, " has no signed checkpoint yet"));
+    return absl::NotFoundError(absl::StrCat("the audit log in ", dir,
+                                            " has no signed checkpoint yet"));
   }
   const std::string& note = notes.records.front();
   return note.substr(0, note.find('\n'));

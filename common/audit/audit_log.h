@@ -6,6 +6,8 @@
 //   records.log      the entries, each an opaque payload (record_log.h)
 //   checkpoints.log  signed checkpoints (C2SP notes over checkpoint text),
 //                    one appended whenever the writer signs one
+//   audit.pub        a copy of the public key, for a quick self-check (an
+//                    auditor should use the key the operator published)
 //
 // Every entry is a leaf of an RFC 6962 Merkle tree (merkle_tree.h); a
 // checkpoint signs the tree's size and root with the federation's audit key
@@ -32,6 +34,11 @@ namespace fedge::audit {
 
 // The name checkpoints are signed under.
 inline constexpr char kAuditKeyName[] = "fedge-audit";
+// The public key's copy in the log's directory.
+inline constexpr char kPublicKeyCopyFile[] = "audit.pub";
+
+// The name a run's log carries in its checkpoints: "fedge/<run id>".
+std::string RunLogOrigin(absl::string_view run_id);
 
 // What a participant keeps to prove its entry is in the log: the entry's
 // leaf index and inclusion proof against a signed checkpoint.
@@ -52,9 +59,16 @@ class AuditLogWriter {
       crypto::SecretBytes signing_key);
 
   uint64_t size() const { return tree_.size(); }
+  // Entries the latest signed checkpoint covers.
+  uint64_t signed_size() const { return latest_size_; }
 
-  // Appends an entry (durable when this returns); returns its index.
-  absl::StatusOr<uint64_t> Append(absl::string_view entry);
+  // Appends an entry and returns its index. kSynced: durable when this
+  // returns. kWritten: in the file at once (a killed process loses
+  // nothing), on stable storage by the next checkpoint, which syncs the
+  // entries before signing them.
+  absl::StatusOr<uint64_t> Append(absl::string_view entry,
+                                  RecordLogWriter::Durability durability =
+                                      RecordLogWriter::Durability::kSynced);
 
   // Signs a checkpoint of the log as it stands, with `extensions` (for
   // example "time ...") and appends it to checkpoints.log. Returns the note.

@@ -152,7 +152,8 @@ absl::StatusOr<std::unique_ptr<RecordLogWriter>> RecordLogWriter::Open(
 
 RecordLogWriter::~RecordLogWriter() { ::close(fd_); }
 
-absl::StatusOr<uint64_t> RecordLogWriter::Append(absl::string_view payload) {
+absl::StatusOr<uint64_t> RecordLogWriter::Append(absl::string_view payload,
+                                                 Durability durability) {
   if (payload.size() > kMaxRecordBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("an audit record of ", payload.size(),
@@ -160,7 +161,9 @@ absl::StatusOr<uint64_t> RecordLogWriter::Append(absl::string_view payload) {
   }
   const std::string frame = Frame(payload);
   absl::Status written = WriteAll(fd_, frame, path_);
-  if (written.ok() && ::fsync(fd_) != 0) written = Errno("cannot sync", path_);
+  if (written.ok() && durability == Durability::kSynced && ::fsync(fd_) != 0) {
+    written = Errno("cannot sync", path_);
+  }
   if (!written.ok()) {
     // Take back whatever part of the frame reached the file, so that the
     // next append does not follow a torn record.
@@ -171,6 +174,11 @@ absl::StatusOr<uint64_t> RecordLogWriter::Append(absl::string_view payload) {
   }
   end_ += frame.size();
   return count_++;
+}
+
+absl::Status RecordLogWriter::Sync() {
+  if (::fsync(fd_) != 0) return Errno("cannot sync", path_);
+  return absl::OkStatus();
 }
 
 }  // namespace fedge::audit

@@ -62,10 +62,20 @@ class RecordLogWriter {
   const std::vector<std::string>& existing() const { return existing_; }
   uint64_t size() const { return count_; }
 
-  // Appends one record and flushes it to stable storage (fsync) before
-  // returning its index. InvalidArgument for a payload over
-  // kMaxRecordBytes.
-  absl::StatusOr<uint64_t> Append(absl::string_view payload);
+  enum class Durability {
+    // fsync before returning: the record survives a power loss.
+    kSynced,
+    // Written to the file (it survives the process being killed) but
+    // flushed to stable storage only by the next Sync() or synced append.
+    kWritten,
+  };
+
+  // Appends one record and returns its index. InvalidArgument for a
+  // payload over kMaxRecordBytes.
+  absl::StatusOr<uint64_t> Append(absl::string_view payload,
+                                  Durability durability = Durability::kSynced);
+  // Flushes every record appended so far to stable storage.
+  absl::Status Sync();
 
  private:
   RecordLogWriter(std::string path, int fd, uint64_t count, uint64_t end,

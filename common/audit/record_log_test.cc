@@ -64,6 +64,19 @@ TEST_F(RecordLogTest, RecordsSurviveReopeningInOrder) {
   EXPECT_EQ(ReadRecordLog(path_)->records.back(), "after");
 }
 
+TEST_F(RecordLogTest, UnsyncedAppendsAreInTheFileAtOnce) {
+  auto log = OpenOrDie();
+  ASSERT_TRUE(log->Append("a", RecordLogWriter::Durability::kWritten).ok());
+  ASSERT_TRUE(log->Append("b", RecordLogWriter::Durability::kWritten).ok());
+  // A reader (or a restarted process) sees them before any sync: they are
+  // in the file, only not yet forced to stable storage.
+  absl::StatusOr<LogContents> read = ReadRecordLog(path_);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->records, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(log->Sync().ok());
+  EXPECT_EQ(*log->Append("c"), 2u);
+}
+
 TEST_F(RecordLogTest, ATornLastWriteIsReportedThenCutOff) {
   {
     auto log = OpenOrDie();

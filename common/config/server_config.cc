@@ -1,11 +1,13 @@
 #include "common/config/server_config.h"
 
+#include <filesystem>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/config/common_schema.h"
 #include "common/config/value_checks.h"
 #include "common/config/yaml_reader.h"
+#include "common/crypto/sha256.h"
 #include "common/util/status_macros.h"
 
 namespace fedge::config {
@@ -30,6 +32,28 @@ void ReadTls(MapReader tls, TlsFiles* t) {
   tls.RequiredPath("cert", &t->cert);
   tls.RequiredPath("key", &t->key);
   tls.OptionalPath("crl", &t->crl);
+}
+
+void ReadParty(MapReader party, Party* p) {
+  party.Optional("name", &p->name);
+  party.Optional("contact", &p->contact);
+}
+
+void ReadCompliance(MapReader compliance, ComplianceConfig* c) {
+  ReadParty(compliance.Child("controller"), &c->controller);
+  ReadParty(compliance.Child("dpo"), &c->dpo);
+  compliance.Optional("purposes", &c->purposes, NoEmptyElements());
+  compliance.Optional("legal_basis", &c->legal_basis);
+  compliance.Optional("data_subjects", &c->data_subject_categories,
+                      NoEmptyElements());
+  compliance.Optional("data_categories", &c->data_categories,
+                      NoEmptyElements());
+  compliance.Optional("recipients", &c->recipients, NoEmptyElements());
+  compliance.Optional("transfers", &c->transfers, NoEmptyElements());
+  compliance.Optional("retention", &c->retention);
+  compliance.Optional("security_measures", &c->security_measures,
+                      NoEmptyElements());
+  compliance.Optional("aggregator_region", &c->aggregator_region);
 }
 
 void ReadCohort(MapReader cohort, CohortConfig* c) {
@@ -144,6 +168,13 @@ void ReadServerConfig(MapReader root, ServerConfig* out, bool simulated) {
     root.Optional("metrics_listen", &c.metrics_address,
                   HostPort(/*allow_empty=*/true));
     ReadTls(root.Child("tls"), &c.tls);
+    root.Child("audit").OptionalPath("signing_key", &c.audit.signing_key,
+                                     NonEmpty());
+    if (c.audit.signing_key.empty() && !c.tls.ca_cert.empty()) {
+      c.audit.signing_key =
+          (std::filesystem::path(c.tls.ca_cert).parent_path() / "audit.key")
+              .string();
+    }
   }
   ReadModelSpec(root.Child("model"), &c.model);
   root.Optional("rounds", &c.rounds, AtLeast<uint32_t>(1));
@@ -159,6 +190,7 @@ void ReadServerConfig(MapReader root, ServerConfig* out, bool simulated) {
         .Optional("accept_virtual_clients", &c.accept_virtual_clients);
   }
   ReadEvaluation(root.Child("evaluation"), &c.evaluation);
+  ReadCompliance(root.Child("compliance"), &c.compliance);
 }
 
 absl::StatusOr<ServerConfig> ParseServerConfig(const std::string& yaml,
@@ -168,6 +200,7 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::string& yaml,
                          YamlDocument::Parse(yaml, origin, base_dir));
   ServerConfig c;
   c.source_path = origin;
+  c.source_sha256 = crypto::ToHex(crypto::Sha256(yaml));
   ReadServerConfig(doc.root(), &c, /*simulated=*/false);
   FEDGE_RETURN_IF_ERROR(doc.Finish());
   return c;

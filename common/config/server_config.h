@@ -83,9 +83,41 @@ struct EvaluationConfig {
   uint32_t batch_size = 256;
 };
 
+// Who and what, for the record of processing activities (GDPR Art.
+// 30(1)). fedge logs it at run start and prints it in the audit report; it
+// is the operator's declaration, not something fedge can check.
+struct Party {
+  std::string name;
+  std::string contact;
+};
+
+struct ComplianceConfig {
+  Party controller;
+  Party dpo;
+  std::vector<std::string> purposes;
+  std::string legal_basis;
+  std::vector<std::string> data_subject_categories;
+  std::vector<std::string> data_categories;
+  std::vector<std::string> recipients;
+  std::vector<std::string> transfers;
+  std::string retention;
+  std::vector<std::string> security_measures;
+  // Where this aggregator runs, for the report's data residency matrix.
+  std::string aggregator_region;
+};
+
+struct AuditConfig {
+  // Ed25519 key (PKCS#8 PEM, mode 0600) that signs the audit log's
+  // checkpoints. Default: audit.key next to tls.ca, where `fedge pki init`
+  // writes it.
+  std::string signing_key;
+};
+
 struct ServerConfig {
-  // Where the config was read from (for messages).
+  // Where the config was read from (for messages), and the SHA-256 (hex)
+  // of its text, recorded in the audit log.
   std::string source_path;
+  std::string source_sha256;
 
   std::string run_id;  // default: derived from the start time
   std::string run_dir = "runs/server";
@@ -110,6 +142,8 @@ struct ServerConfig {
   secagg::SecAggConfig secure_aggregation;
   LimitsConfig limits;
   EvaluationConfig evaluation;
+  AuditConfig audit;
+  ComplianceConfig compliance;
   // Let fleet simulators (role simulator) act for virtual clients. Only for
   // simulation federations; `fedge sim` sets it on its own server.
   bool accept_virtual_clients = false;

@@ -133,6 +133,46 @@ TEST(ServerConfigTest, MinimalConfigTakesDefaults) {
   EXPECT_FALSE(c->evaluation.central_data.has_value());
 }
 
+TEST(ServerConfigTest, AuditKeyDefaultsToTheOneBesideTheCa) {
+  absl::StatusOr<ServerConfig> c = Parse(kMinimal);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->audit.signing_key, "/srv/audit.key");
+  c = Parse(kMinimal + "audit: {signing_key: keys/audit.key}\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->audit.signing_key, "/srv/keys/audit.key");
+  // The text's digest goes into the audit log; any change changes it.
+  EXPECT_EQ(c->source_sha256.size(), 64u);
+  EXPECT_NE(Parse(kMinimal + "rounds: 5\n")->source_sha256,
+            Parse(kMinimal)->source_sha256);
+}
+
+TEST(ServerConfigTest, ComplianceSectionIsRead) {
+  absl::StatusOr<ServerConfig> c =
+      Parse(kMinimal +
+            "compliance:\n"
+            "  controller: {name: Example Health, contact: privacy@example}\n"
+            "  dpo: {name: D. Protection, contact: dpo@example}\n"
+            "  purposes: [triage model]\n"
+            "  legal_basis: consent\n"
+            "  data_subjects: [patients]\n"
+            "  data_categories: [images]\n"
+            "  recipients: [none]\n"
+            "  transfers: []\n"
+            "  retention: 90 days\n"
+            "  security_measures: [disk encryption]\n"
+            "  aggregator_region: eu-west\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->compliance.controller.name, "Example Health");
+  EXPECT_EQ(c->compliance.dpo.contact, "dpo@example");
+  EXPECT_EQ(c->compliance.purposes, std::vector<std::string>{"triage model"});
+  EXPECT_EQ(c->compliance.data_subject_categories,
+            std::vector<std::string>{"patients"});
+  EXPECT_EQ(c->compliance.retention, "90 days");
+  EXPECT_EQ(c->compliance.aggregator_region, "eu-west");
+  EXPECT_THAT(Error(kMinimal + "compliance: {controller: {email: x}}\n"),
+              HasSubstr("compliance.controller.email"));
+}
+
 TEST(ServerConfigTest, UnknownKeyIsReportedWithSuggestion) {
   EXPECT_EQ(Error(kMinimal + "cohort:\n  minimun: 3\n"),
             "server.yaml:8:3: cohort.minimun: unknown key (did you mean "
@@ -140,9 +180,9 @@ TEST(ServerConfigTest, UnknownKeyIsReportedWithSuggestion) {
             "available_clients");
   EXPECT_EQ(Error(kMinimal + "round: 3\n"),
             "server.yaml:7:1: round: unknown key (did you mean 'rounds'?); "
-            "known keys: run, listen, metrics_listen, tls, model, rounds, "
-            "cohort, deadlines, training, strategy, secure_aggregation, "
-            "limits, simulation, evaluation");
+            "known keys: run, listen, metrics_listen, tls, audit, model, "
+            "rounds, cohort, deadlines, training, strategy, "
+            "secure_aggregation, limits, simulation, evaluation, compliance");
 }
 
 TEST(ServerConfigTest, WrongTypeIsReported) {
@@ -291,8 +331,9 @@ TEST(ServerConfigTest, AllProblemsAreReportedTogether) {
             "server.yaml:8:20: cohort.fraction: 0 is out of range (expected "
             "0 < fraction <= 1)\n"
             "server.yaml:9:1: foo: unknown key; known keys: run, listen, "
-            "metrics_listen, tls, model, rounds, cohort, deadlines, training, "
-            "strategy, secure_aggregation, limits, simulation, evaluation");
+            "metrics_listen, tls, audit, model, rounds, cohort, deadlines, "
+            "training, strategy, secure_aggregation, limits, simulation, "
+            "evaluation, compliance");
 }
 
 TEST(ServerConfigTest, RelativePathsResolveAgainstTheBaseDir) {

@@ -172,4 +172,19 @@ absl::StatusOr<Ed25519PublicKey> Ed25519PublicFromPem(absl::string_view pem) {
   return RawPublicKey(key.get());
 }
 
+absl::StatusOr<std::string> Ed25519PublicToPem(
+    const Ed25519PublicKey& public_key) {
+  PkeyPtr key(EVP_PKEY_new_raw_public_key_ex(
+      nullptr, "ED25519", nullptr, public_key.data(), public_key.size()));
+  internal::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (key == nullptr || bio == nullptr ||
+      PEM_write_bio_PUBKEY(bio.get(), key.get()) != 1) {
+    return absl::InternalError(
+        WithOpenSslErrors("cannot write the Ed25519 public key as PEM"));
+  }
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(size));
+}
+
 }  // namespace fedge::crypto

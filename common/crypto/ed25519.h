@@ -40,6 +40,8 @@ absl::Status Ed25519Verify(absl::Span<const uint8_t> public_key,
 // SubjectPublicKeyInfo public key). Errors name what is wrong.
 absl::StatusOr<Ed25519KeyPair> Ed25519FromPrivatePem(absl::string_view pem);
 absl::StatusOr<Ed25519PublicKey> Ed25519PublicFromPem(absl::string_view pem);
+absl::StatusOr<std::string> Ed25519PublicToPem(
+    const Ed25519PublicKey& public_key);
 
 }  // namespace fedge::crypto
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/crypto/sha256.h"
 #include "common/pki/openssl_util.h"
+#include "common/util/status_macros.h"
 
 namespace fedge::pki {
 namespace {
@@ -32,7 +33,34 @@ std::string NameEntry(const X509_NAME* name, int nid) {
   return out;
 }
 
+// SHA-256 of the certificate's DER encoding.
+absl::StatusOr<crypto::Sha256Digest> DerSha256(X509* cert) {
+  unsigned char* der = nullptr;
+  int der_len = i2d_X509(cert, &der);
+  if (der_len <= 0) return absl::InternalError("i2d_X509 failed");
+  crypto::Sha256Digest digest = crypto::Sha256(absl::string_view(
+      reinterpret_cast<const char*>(der), static_cast<size_t>(der_len)));
+  OPENSSL_free(der);
+  return digest;
+}
+
+X509Ptr ParsePemCertificate(absl::string_view cert_pem) {
+  BIOPtr bio = ReadBio(cert_pem);
+  if (bio == nullptr) return nullptr;
+  return X509Ptr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+}
+
+constexpr char kNotPem[] =
+    "not a PEM certificate (expected -----BEGIN CERTIFICATE-----)";
+
 }  // namespace
+
+absl::StatusOr<crypto::Sha256Digest> CertificateSha256(
+    absl::string_view cert_pem) {
+  X509Ptr cert = ParsePemCertificate(cert_pem);
+  if (cert == nullptr) return absl::InvalidArgumentError(kNotPem);
+  return DerSha256(cert.get());
+}
 
 absl::string_view RoleName(Role role) {
   switch (role) {
@@ -60,13 +88,8 @@ absl::StatusOr<Role> ParseRole(absl::string_view name) {
 }
 
 absl::StatusOr<PeerIdentity> IdentityFromPem(absl::string_view cert_pem) {
-  BIOPtr bio = ReadBio(cert_pem);
-  if (bio == nullptr) return absl::InternalError("BIO_new_mem_buf failed");
-  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (cert == nullptr) {
-    return absl::InvalidArgumentError(
-        "not a PEM certificate (expected -----BEGIN CERTIFICATE-----)");
-  }
+  X509Ptr cert = ParsePemCertificate(cert_pem);
+  if (cert == nullptr) return absl::InvalidArgumentError(kNotPem);
 
   const X509_NAME* subject = X509_get_subject_name(cert.get());
   PeerIdentity identity;
@@ -97,12 +120,8 @@ absl::StatusOr<PeerIdentity> IdentityFromPem(absl::string_view cert_pem) {
     return absl::InvalidArgumentError("certificate serial number is negative");
   }
 
-  unsigned char* der = nullptr;
-  int der_len = i2d_X509(cert.get(), &der);
-  if (der_len <= 0) return absl::InternalError("i2d_X509 failed");
-  identity.fingerprint_sha256 = crypto::ToHex(crypto::Sha256(absl::string_view(
-      reinterpret_cast<const char*>(der), static_cast<size_t>(der_len))));
-  OPENSSL_free(der);
+  FEDGE_ASSIGN_OR_RETURN(crypto::Sha256Digest digest, DerSha256(cert.get()));
+  identity.fingerprint_sha256 = crypto::ToHex(digest);
 
   BIOPtr out(BIO_new(BIO_s_mem()));
   if (out == nullptr || PEM_write_bio_X509(out.get(), cert.get()) != 1) {

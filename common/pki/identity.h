@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/crypto/sha256.h"
 
 namespace fedge::pki {
 
@@ -31,6 +32,11 @@ struct PeerIdentity {
 // Parses a PEM certificate (the first one, if a chain is given).
 // InvalidArgument if it is not a certificate or lacks a fedge role or id.
 absl::StatusOr<PeerIdentity> IdentityFromPem(absl::string_view cert_pem);
+
+// SHA-256 of a PEM certificate's DER encoding (its fingerprint); any
+// certificate, fedge role or not.
+absl::StatusOr<crypto::Sha256Digest> CertificateSha256(
+    absl::string_view cert_pem);
 
 // Device ids become file names and log fields: 1-64 characters of
 // [A-Za-z0-9._-], not starting with '.' or '-'.

@@ -169,6 +169,12 @@ bool RevocationList::IsRevoked(const std::string& serial_hex,
          revoked_ids_.contains(id);
 }
 
+size_t RevocationList::size() {
+  absl::MutexLock lock(&mu_);
+  MaybeReloadLocked();
+  return crl_serials_.size() + revoked_ids_.size();
+}
+
 void RevocationList::RevokeId(const std::string& id) {
   absl::MutexLock lock(&mu_);
   revoked_ids_.insert(id);

@@ -32,6 +32,9 @@ class RevocationList {
   // Revokes at run time (Admin service).
   void RevokeId(const std::string& id);
 
+  // Certificates the CRL names plus ids revoked at run time.
+  size_t size();
+
  private:
   RevocationList(std::string crl_path, std::string ca_pem);
   absl::Status ReloadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -1,0 +1,106 @@
+#include "server/run_started.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "common/pki/identity.h"
+
+namespace fedge::server {
+namespace {
+
+void CopyParty(const config::Party& from, v1::Party* to) {
+  to->set_name(from.name);
+  to->set_contact(from.contact);
+}
+
+void CopyList(const std::vector<std::string>& from,
+              google::protobuf::RepeatedPtrField<std::string>* to) {
+  for (const std::string& s : from) *to->Add() = s;
+}
+
+v1::ProcessingRecord Processing(const config::ComplianceConfig& c) {
+  v1::ProcessingRecord p;
+  CopyParty(c.controller, p.mutable_controller());
+  CopyParty(c.dpo, p.mutable_dpo());
+  CopyList(c.purposes, p.mutable_purposes());
+  p.set_legal_basis(c.legal_basis);
+  CopyList(c.data_subject_categories, p.mutable_data_subject_categories());
+  CopyList(c.data_categories, p.mutable_data_categories());
+  CopyList(c.recipients, p.mutable_recipients());
+  CopyList(c.transfers, p.mutable_transfers());
+  p.set_retention(c.retention);
+  CopyList(c.security_measures, p.mutable_security_measures());
+  return p;
+}
+
+// The settings that shape what a run computes, as the report lists them.
+void Settings(const config::ServerConfig& c,
+              google::protobuf::Map<std::string, std::string>* out) {
+  auto& m = *out;
+  m["model.kind"] = c.model.kind;
+  m["rounds"] = absl::StrCat(c.rounds);
+  m["seed"] = absl::StrCat(c.seed);
+  m["strategy.name"] = c.strategy.name;
+  m["strategy.max_example_weight"] =
+      absl::StrCat(c.strategy.max_example_weight);
+  m["cohort.min_clients"] = absl::StrCat(c.cohort.min_clients);
+  m["cohort.available_clients"] = absl::StrCat(c.cohort.available_clients);
+  m["cohort.fraction"] = absl::StrCat(c.cohort.fraction);
+  m["cohort.max_clients"] = absl::StrCat(c.cohort.max_clients);
+  m["training.local_epochs"] = absl::StrCat(c.training.local_epochs);
+  m["training.batch_size"] = absl::StrCat(c.training.batch_size);
+  m["training.learning_rate"] = absl::StrCat(c.training.learning_rate);
+  m["training.momentum"] = absl::StrCat(c.training.momentum);
+  m["training.weight_decay"] = absl::StrCat(c.training.weight_decay);
+  m["training.max_examples"] = absl::StrCat(c.training.max_examples);
+  m["deadlines.training"] = absl::FormatDuration(c.deadlines.training);
+  const secagg::SecAggConfig& s = c.secure_aggregation;
+  m["secure_aggregation.enabled"] = s.enabled ? "true" : "false";
+  if (s.enabled) {
+    m["secure_aggregation.threshold"] = absl::StrCat(s.threshold);
+    m["secure_aggregation.degree"] = absl::StrCat(s.degree);
+    m["secure_aggregation.dropout_rate"] = absl::StrCat(s.dropout_rate);
+    m["secure_aggregation.corruption_rate"] = absl::StrCat(s.corruption_rate);
+    m["secure_aggregation.clip_range"] = absl::StrCat(s.clip_range);
+    m["secure_aggregation.bits"] = absl::StrCat(s.ring_bits);
+    m["secure_aggregation.max_weight"] = absl::StrCat(s.max_weight);
+  }
+}
+
+std::string Fingerprint(const std::string& pem) {
+  if (pem.empty()) return "";
+  absl::StatusOr<crypto::Sha256Digest> digest = pki::CertificateSha256(pem);
+  return digest.ok() ? crypto::DigestBytes(*digest) : "";
+}
+
+}  // namespace
+
+v1::AuditEvent RunStartedEvent(const config::ServerConfig& config,
+                               const RunStartFacts& facts) {
+  v1::AuditEvent event;
+  v1::RunStarted* r = event.mutable_run_started();
+  r->set_run_id(facts.run_id);
+  r->set_config_sha256(absl::HexStringToBytes(config.source_sha256));
+  r->set_purpose_id(config.purpose_id);
+  r->set_legal_basis(config.compliance.legal_basis);
+  r->set_software_version(FEDGE_VERSION_STRING);
+  r->set_secure_aggregation(config.secure_aggregation.enabled);
+  *r->mutable_processing() = Processing(config.compliance);
+  Settings(config, r->mutable_settings());
+  r->set_model_version(facts.model_version);
+  r->set_model_sha256(crypto::DigestBytes(facts.model_sha256));
+  r->set_resumed(facts.resumed);
+  // gRPC 1.51 offers no setting to pin the version (see
+  // common/net/tls_credentials.cc): it accepts TLS 1.2 and 1.3.
+  r->set_tls_min_version(facts.mutual_tls ? "TLS 1.2" : "none");
+  r->set_mutual_tls(facts.mutual_tls);
+  r->set_ca_sha256(Fingerprint(facts.ca_certificate_pem));
+  r->set_server_cert_sha256(Fingerprint(facts.server_certificate_pem));
+  r->set_revoked_certificates(facts.revoked_certificates);
+  CopyList(config.allowed_regions, r->mutable_allowed_regions());
+  r->set_aggregator_region(config.compliance.aggregator_region);
+  return event;
+}
+
+}  // namespace fedge::server
