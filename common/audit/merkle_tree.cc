@@ -40,23 +40,41 @@ MerkleHash NodeHash(const MerkleHash& left, const MerkleHash& right) {
 
 MerkleHash EmptyRoot() { return crypto::Sha256(""); }
 
+void MerkleTree::AppendLeafHash(const MerkleHash& leaf) {
+  levels_[0].push_back(leaf);
+  // Each completed pair at one level completes a node of the next.
+  for (size_t h = 0; levels_[h].size() % 2 == 0; ++h) {
+    if (h + 1 == levels_.size()) levels_.emplace_back();
+    const std::vector<MerkleHash>& level = levels_[h];
+    levels_[h + 1].push_back(
+        NodeHash(level[level.size() - 2], level[level.size() - 1]));
+  }
+}
+
 MerkleHash MerkleTree::SubtreeRoot(uint64_t begin, uint64_t end) const {
   const uint64_t n = end - begin;
   if (n == 0) return EmptyRoot();
-  if (n == 1) return leaves_[begin];
+  if ((n & (n - 1)) == 0 && begin % n == 0) {
+    const size_t h = static_cast<size_t>(__builtin_ctzll(n));
+    if (h < levels_.size() && begin / n < levels_[h].size()) {
+      return levels_[h][begin / n];
+    }
+  }
   const uint64_t k = Split(n);
   return NodeHash(SubtreeRoot(begin, begin + k), SubtreeRoot(begin + k, end));
 }
 
 absl::StatusOr<MerkleHash> MerkleTree::Root(uint64_t size) const {
-  if (size > leaves_.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the log has ", leaves_.size(), " entries, not ", size));
+  if (size > levels_[0].size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the log has ", levels_[0].size(), " entries, not ", size));
   }
   return SubtreeRoot(0, size);
 }
 
-MerkleHash MerkleTree::Root() const { return SubtreeRoot(0, leaves_.size()); }
+MerkleHash MerkleTree::Root() const {
+  return SubtreeRoot(0, levels_[0].size());
+}
 
 void MerkleTree::Path(uint64_t index, uint64_t begin, uint64_t end,
                       std::vector<MerkleHash>* out) const {
@@ -74,10 +92,10 @@ void MerkleTree::Path(uint64_t index, uint64_t begin, uint64_t end,
 
 absl::StatusOr<std::vector<MerkleHash>> MerkleTree::InclusionProof(
     uint64_t index, uint64_t size) const {
-  if (size > leaves_.size() || index >= size) {
+  if (size > levels_[0].size() || index >= size) {
     return absl::InvalidArgumentError(
         absl::StrCat("no entry ", index, " in a log of ", size,
-                     " entries (the log has ", leaves_.size(), ")"));
+                     " entries (the log has ", levels_[0].size(), ")"));
   }
   std::vector<MerkleHash> proof;
   Path(index, 0, size, &proof);
@@ -106,10 +124,10 @@ void MerkleTree::SubProof(uint64_t old_size, uint64_t begin, uint64_t end,
 
 absl::StatusOr<std::vector<MerkleHash>> MerkleTree::ConsistencyProof(
     uint64_t old_size, uint64_t new_size) const {
-  if (old_size > new_size || new_size > leaves_.size()) {
+  if (old_size > new_size || new_size > levels_[0].size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("no consistency proof from ", old_size, " to ", new_size,
-                     " entries in a log of ", leaves_.size()));
+                     " entries in a log of ", levels_[0].size()));
   }
   std::vector<MerkleHash> proof;
   if (old_size == 0 || old_size == new_size) return proof;

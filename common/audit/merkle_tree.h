@@ -36,10 +36,10 @@ MerkleHash EmptyRoot();
 class MerkleTree {
  public:
   void Append(absl::string_view entry) { AppendLeafHash(LeafHash(entry)); }
-  void AppendLeafHash(const MerkleHash& leaf) { leaves_.push_back(leaf); }
+  void AppendLeafHash(const MerkleHash& leaf);
 
-  uint64_t size() const { return leaves_.size(); }
-  const MerkleHash& leaf(uint64_t index) const { return leaves_.at(index); }
+  uint64_t size() const { return levels_[0].size(); }
+  const MerkleHash& leaf(uint64_t index) const { return levels_[0].at(index); }
 
   // The root of the first `size` leaves (the tree as it was at that size).
   // InvalidArgument if the tree never had that many.
@@ -67,7 +67,12 @@ class MerkleTree {
   void SubProof(uint64_t old_size, uint64_t begin, uint64_t end,
                 bool whole_old_tree, std::vector<MerkleHash>* out) const;
 
-  std::vector<MerkleHash> leaves_;
+  // levels_[h][i]: the root of the complete subtree of leaves
+  // [i * 2^h, (i + 1) * 2^h), kept as the tree grows (levels_[0] holds the
+  // leaves). Every subtree the RFC 6962 recursion asks for is either one of
+  // these or splits into them, so roots and proofs cost O(log^2 n) hashes,
+  // not O(n).
+  std::vector<std::vector<MerkleHash>> levels_{1};
 };
 
 // Whether `proof` shows that `leaf` (a leaf hash) is entry `index` of the

@@ -231,6 +231,32 @@ TEST(MerkleTreeTest, EveryConsistencyProofVerifiesAndMangledOnesFail) {
   }
 }
 
+// The RFC 6962 definition, computed from the leaves with no cache.
+MerkleHash DefinitionRoot(const std::vector<MerkleHash>& leaves, size_t begin,
+                          size_t end) {
+  const size_t n = end - begin;
+  if (n == 0) return EmptyRoot();
+  if (n == 1) return leaves[begin];
+  size_t k = 1;
+  while (k * 2 < n) k *= 2;
+  return NodeHash(DefinitionRoot(leaves, begin, begin + k),
+                  DefinitionRoot(leaves, begin + k, end));
+}
+
+TEST(MerkleTreeTest, CachedSubtreesGiveTheDefinitionsRootsAtEverySize) {
+  MerkleTree tree;
+  std::vector<MerkleHash> leaves;
+  for (int i = 0; i < 300; ++i) {
+    const std::string entry = absl::StrCat("entry ", i);
+    tree.Append(entry);
+    leaves.push_back(LeafHash(entry));
+  }
+  // Every earlier size, as a checkpoint of the grown tree signs it.
+  for (size_t size = 0; size <= leaves.size(); ++size) {
+    ASSERT_EQ(*tree.Root(size), DefinitionRoot(leaves, 0, size)) << size;
+  }
+}
+
 TEST(MerkleTreeTest, OutOfRangeRequestsAreRefused) {
   const MerkleTree tree = ReferenceTree();
   EXPECT_EQ(tree.InclusionProof(8, 8).status().code(),
