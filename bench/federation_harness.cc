@@ -91,6 +91,7 @@ bool FederationHarness::Start() {
   c.cohort.min_clients = options_.clients;
   c.cohort.fraction = 1.0;
   c.evaluation.central_every = 0;
+  c.secure_aggregation.enabled = options_.secure_aggregation;
   server_options.show_progress = false;
   server_options.observer = observer_.get();
   const std::string purpose = c.purpose_id;

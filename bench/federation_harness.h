@@ -24,6 +24,9 @@ struct HarnessOptions {
   uint32_t rounds = 10;
   // Keep a per-client model file on disk, as deployed clients do.
   bool client_state_on_disk = false;
+  // Secure aggregation (SecAgg+) rounds, as a deployment runs by default;
+  // off, the rounds are plaintext FedAvg.
+  bool secure_aggregation = false;
 };
 
 class FederationHarness {

@@ -3,6 +3,7 @@
 // server.
 
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -34,8 +35,13 @@ constexpr char kUsage[] =
     "                  and checkpoint signature, and the invariants of its\n"
     "                  events (--run; exit 0 when all hold)\n"
     "  verify-receipt  check a participant's receipt (--receipt, --key):\n"
-    "                  its signature and inclusion proof, and with --run\n"
-    "                  that the run's log still holds its entry\n"
+    "                  its signature and inclusion proof, and that the log\n"
+    "                  still holds its entry: against the run's log (--run)\n"
+    "                  or a later checkpoint with its consistency proof\n"
+    "                  (--evidence, made by `prove`)\n"
+    "  prove           write the evidence that the run's latest checkpoint\n"
+    "                  extends a receipt's (--run, --receipt, --out), for a\n"
+    "                  receipt holder who does not have the log\n"
     "  report          write the run's GDPR compliance report (--run, --out)\n"
     "\n"
     "flags:\n";
@@ -46,7 +52,8 @@ const std::vector<FlagDef>& Flags() {
       {"key", "PUB",
        "the federation's audit public key (audit.pub from `fedge pki "
        "init`); default: the copy in DIR/audit"},
-      {"receipt", "FILE", "a receipt a client kept (verify-receipt)"},
+      {"receipt", "FILE", "a receipt a client kept (verify-receipt, prove)"},
+      {"evidence", "FILE", "a later checkpoint with its consistency proof"},
       {"out", "FILE", "where to write the report"},
       {"format", "FORMAT", "html, json or md (default: from --out, else html)"},
       {"help", "", "show this help"},
@@ -82,6 +89,18 @@ absl::StatusOr<Key> LoadKey(const ParsedFlags& flags,
   if (!loaded.ok()) return loaded.status();
   key.key = *loaded;
   return key;
+}
+
+template <typename Message>
+absl::StatusOr<Message> ReadProto(const std::string& path,
+                                  const std::string& what) {
+  auto bytes = util::ReadFile(path);
+  if (!bytes.ok()) return bytes.status();
+  Message message;
+  if (!message.ParseFromString(*bytes)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, " is not ", what));
+  }
+  return message;
 }
 
 std::string AuditDir(const ParsedFlags& flags) {
@@ -130,36 +149,77 @@ int VerifyReceipt(const ParsedFlags& flags) {
   const std::string dir = flags.Has("run") ? AuditDir(flags) : "";
   auto key = LoadKey(flags, dir);
   if (!key.ok()) return Fail(kCommand, key.status(), kExitUsage);
-  auto bytes = util::ReadFile(flags.Get("receipt"));
-  if (!bytes.ok()) return Fail(kCommand, bytes.status(), kExitUsage);
-  v1::AuditReceipt receipt;
-  if (!receipt.ParseFromString(*bytes)) {
-    return Fail(kCommand,
-                absl::StrCat(flags.Get("receipt"),
-                             " is not an audit receipt (clients keep them in "
-                             "STATE_DIR/receipts/round-NNNNNN.receipt)"),
-                kExitUsage);
+  auto receipt =
+      ReadProto<v1::AuditReceipt>(flags.Get("receipt"),
+                                  "an audit receipt (clients keep them in "
+                                  "STATE_DIR/receipts/round-NNNNNN.receipt)");
+  if (!receipt.ok()) return Fail(kCommand, receipt.status(), kExitUsage);
+  std::optional<v1::ConsistencyEvidence> evidence;
+  if (flags.Has("evidence")) {
+    auto read = ReadProto<v1::ConsistencyEvidence>(
+        flags.Get("evidence"), "consistency evidence (`fedge audit prove`)");
+    if (!read.ok()) return Fail(kCommand, read.status(), kExitUsage);
+    evidence = *read;
   }
   absl::StatusOr<audit::CheckedReceipt> checked =
-      dir.empty() ? audit::CheckReceipt(receipt, key->key)
-                  : audit::CheckReceiptAgainstLog(receipt, dir, key->key);
+      dir.empty() ? audit::CheckReceipt(*receipt, key->key)
+                  : audit::CheckReceiptAgainstLog(*receipt, dir, key->key);
+  if (checked.ok() && evidence.has_value()) {
+    if (absl::Status s = audit::CheckEvidence(*checked, *evidence, key->key);
+        !s.ok()) {
+      checked = s;
+    }
+  }
   if (!checked.ok()) {
     std::cout << "receipt " << flags.Get("receipt") << ": FAILED\n  "
               << checked.status().message() << "\n";
     return kExitFailure;
   }
   std::cout << "receipt " << flags.Get("receipt") << ": OK\n"
-            << "  client " << receipt.client_id() << ", round "
-            << receipt.round() << ", upload sha256 "
-            << crypto::ToHex(receipt.upload_sha256()) << "\n"
-            << "  entry " << receipt.index() << " of the log "
-            << receipt.origin() << ", in its checkpoint of "
+            << "  client " << receipt->client_id() << ", round "
+            << receipt->round() << ", upload sha256 "
+            << crypto::ToHex(receipt->upload_sha256()) << "\n"
+            << "  entry " << receipt->index() << " of the log "
+            << receipt->origin() << ", in its checkpoint of "
             << checked->checkpoint.size << " entries (signature verified)\n";
   if (!dir.empty()) {
     std::cout << "  the log in " << dir
               << " still holds the entry, and its latest checkpoint extends "
                  "the receipt's (consistency proof verified)\n";
   }
+  if (evidence.has_value()) {
+    std::cout << "  the evidence's checkpoint extends the receipt's "
+                 "(consistency proof verified)\n";
+  }
+  return kExitOk;
+}
+
+int Prove(const ParsedFlags& flags) {
+  for (const char* required : {"run", "receipt", "out"}) {
+    if (absl::Status s = RequireFlag(flags, required, "fedge audit prove");
+        !s.ok()) {
+      return Fail(kCommand, s, kExitUsage);
+    }
+  }
+  const std::string dir = AuditDir(flags);
+  auto key = LoadKey(flags, dir);
+  if (!key.ok()) return Fail(kCommand, key.status(), kExitUsage);
+  auto receipt =
+      ReadProto<v1::AuditReceipt>(flags.Get("receipt"), "an audit receipt");
+  if (!receipt.ok()) return Fail(kCommand, receipt.status(), kExitUsage);
+  auto checked = audit::CheckReceiptAgainstLog(*receipt, dir, key->key);
+  if (!checked.ok()) return Fail(kCommand, checked.status(), kExitFailure);
+  auto evidence = audit::ProveStillLogged(*checked, dir, key->key);
+  if (!evidence.ok()) return Fail(kCommand, evidence.status(), kExitFailure);
+  if (absl::Status s = util::WriteFileAtomically(
+          flags.Get("out"), evidence->SerializeAsString(), 0644);
+      !s.ok()) {
+    return Fail(kCommand, s, kExitFailure);
+  }
+  std::cout << "wrote " << flags.Get("out") << ": the log's checkpoint of "
+            << "its latest size extends the receipt's tree of "
+            << evidence->from_size() << " entries (" << evidence->proof_size()
+            << " proof hashes)\n";
   return kExitOk;
 }
 
@@ -228,7 +288,7 @@ int RunAudit(const Args& all_args) {
   }
   const std::string command = all_args[0];
   if (command != "verify" && command != "verify-receipt" &&
-      command != "report") {
+      command != "report" && command != "prove") {
     return UsageError(
         absl::StrCat(kCommand, ": unknown command '", command, "'"),
         absl::StrCat(kUsage, FlagsUsage(Flags())));
@@ -251,6 +311,7 @@ int RunAudit(const Args& all_args) {
     return Verify(*flags);
   }
   if (command == "verify-receipt") return VerifyReceipt(*flags);
+  if (command == "prove") return Prove(*flags);
   return Report(*flags);
 }
 

@@ -204,6 +204,7 @@ absl::Status AdminService::DoErase(const std::string& admin,
   v1::AuditEvent event;
   v1::ErasureRequested* erased = event.mutable_erasure_requested();
   erased->set_client_id(request.client_id());
+  erased->set_reason(request.reason());
   *erased->mutable_model_versions() = response->model_versions();
   *erased->mutable_actions() = response->actions();
   FEDGE_RETURN_IF_ERROR(Audit(admin, std::move(event)));

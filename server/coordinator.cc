@@ -382,6 +382,8 @@ absl::Status Coordinator::Commit(
   model_record.created_at = record.finished_at;
   FEDGE_RETURN_IF_ERROR(deps_.store->CommitRound(record, model_record));
   AuditCommit(round, *model, round.train_summary().num_examples);
+  // Fail closed: a model whose commit the log does not show is not served.
+  if (deps_.audit != nullptr) FEDGE_RETURN_IF_ERROR(deps_.audit->healthy());
   deps_.run->PublishModel(model);
 
   report.status = "completed";
@@ -427,6 +429,13 @@ absl::Status Coordinator::RecordAbandoned(Round* round, uint64_t number,
   v1::AuditEvent abandoned;
   abandoned.mutable_round_abandoned()->set_reason(reason);
   Audit(number, std::move(abandoned));
+  if (round != nullptr && round->num_accepted() > 0) {
+    // The accepted uploads were folded into a sum that is now discarded.
+    v1::AuditEvent deleted;
+    deleted.mutable_buffers_deleted()->set_clients(round->num_accepted());
+    deleted.mutable_buffers_deleted()->set_bytes(round->bytes_up());
+    Audit(number, std::move(deleted));
+  }
   FEDGE_RETURN_IF_ERROR(SignRound(nullptr));
   report.status = "abandoned";
   report.reason = reason;

@@ -75,10 +75,10 @@ absl::Status FederationService::CheckJoin(const pki::PeerIdentity& peer,
 }
 
 absl::Status FederationService::Audit(const std::string& actor,
-                                      v1::AuditEvent event) {
+                                      v1::AuditEvent event, uint64_t round) {
   if (options_.audit == nullptr) return absl::OkStatus();
   absl::Status logged =
-      options_.audit->Record(0, actor, std::move(event)).status();
+      options_.audit->Record(round, actor, std::move(event)).status();
   if (!logged.ok()) {
     return absl::UnavailableError(
         "the server cannot write its audit log; try again later");
@@ -256,19 +256,23 @@ absl::Status FederationService::DoLeave(grpc::CallbackServerContext* context,
     FEDGE_RETURN_IF_ERROR(store_->MarkWithdrawn(peer.id, clock_->Now()));
     v1::AuditEvent withdrawn;
     withdrawn.mutable_consent_withdrawn()->set_client_id(peer.id);
-    FEDGE_RETURN_IF_ERROR(Audit(peer.id, std::move(withdrawn)));
+    withdrawn.mutable_consent_withdrawn()->set_reason(request.reason());
+    std::shared_ptr<Round> open = run_->round();
+    FEDGE_RETURN_IF_ERROR(
+        Audit(peer.id, std::move(withdrawn), open ? open->number() : 0));
     FEDGE_LOG(Info, "server") << "client " << peer.id
                               << " withdrew its consent: " << request.reason();
   } else {
     FEDGE_LOG(Info, "server")
         << "client " << peer.id << " left: " << request.reason();
   }
-  // Ending the session drops the client from any open round.
-  sessions_->Close(peer.id, grpc::Status(grpc::StatusCode::OK, "left"));
+  // Dropped with its reason first: ending the session would drop it too,
+  // as merely "disconnected".
   if (std::shared_ptr<Round> round = run_->round()) {
     round->Drop(peer.id, request.withdraw_consent() ? "withdrew consent"
                                                     : "left the federation");
   }
+  sessions_->Close(peer.id, grpc::Status(grpc::StatusCode::OK, "left"));
   return absl::OkStatus();
 }
 

@@ -69,7 +69,9 @@ class FederationService final : public v1::Federation::CallbackService {
   absl::Status CheckJoin(const pki::PeerIdentity& peer,
                          const v1::JoinRequest& request);
   // Logs a client's event; Unavailable if the log cannot be written.
-  absl::Status Audit(const std::string& actor, v1::AuditEvent event);
+  // `round`: the round in progress, if the event bears on it.
+  absl::Status Audit(const std::string& actor, v1::AuditEvent event,
+                     uint64_t round = 0);
   absl::Status DoJoin(grpc::CallbackServerContext* context,
                       const v1::JoinRequest& request,
                       v1::JoinResponse* response);

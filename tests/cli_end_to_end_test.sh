@@ -128,6 +128,15 @@ RECEIPT="$T/state-1/receipts/round-000002.receipt"
 [[ -f "$RECEIPT" ]] || fail "client 1 kept no receipt for round 2"
 "$FEDGE" audit verify-receipt --receipt "$RECEIPT" --run "$T/run" \
   --key "$T/pki/audit.pub" > "$T/receipt" || fail "verify-receipt: $(cat "$T/receipt")"
+# A receipt holder without the log: the operator proves that the latest
+# checkpoint extends the receipt's, and the holder checks that alone.
+"$FEDGE" audit prove --run "$T/run" --key "$T/pki/audit.pub" \
+  --receipt "$T/state-1/receipts/round-000001.receipt" --out "$T/evidence" \
+  > /dev/null || fail "audit prove"
+"$FEDGE" audit verify-receipt --receipt "$T/state-1/receipts/round-000001.receipt" \
+  --evidence "$T/evidence" --key "$T/pki/audit.pub" > "$T/evidence.out" \
+  || fail "verify-receipt --evidence: $(cat "$T/evidence.out")"
+grep -q "consistency proof verified" "$T/evidence.out" || fail "evidence: $(cat "$T/evidence.out")"
 # Without --key the verifier uses the copy beside the log, and says so.
 "$FEDGE" audit verify --run "$T/run" > /dev/null 2> "$T/nokey" || fail "verify without --key"
 grep -q "pass --key" "$T/nokey" || fail "no warning about the stored key: $(cat "$T/nokey")"

@@ -65,6 +65,7 @@ const std::set<std::string>& AllowedBytesFields() {
       "fedge.v1.AuditReceipt.upload_sha256",
       "fedge.v1.AuditReceipt.entry",
       "fedge.v1.AuditReceipt.proof",
+      "fedge.v1.ConsistencyEvidence.proof",
   };
   return *fields;
 }

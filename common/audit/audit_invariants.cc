@@ -72,12 +72,19 @@ class Replay {
   }
 
   absl::Status Started(const v1::RunStarted& r) {
-    // A resumed run keeps its first start's residency and budget.
+    // A resumed run keeps its first start's residency and budget, and must
+    // resume from the model its log last committed.
+    if (started_ && r.model_version() != current_version_) {
+      return Fail(absl::StrCat("the server resumed from model version ",
+                               r.model_version(), " but the log's last ",
+                               "committed version is ", current_version_));
+    }
     if (!started_) {
       started_ = true;
       allowed_regions_ = std::set<std::string>(r.allowed_regions().begin(),
                                                r.allowed_regions().end());
       epsilon_budget_ = r.epsilon_budget();
+      current_version_ = r.model_version();
     }
     return absl::OkStatus();
   }
@@ -137,6 +144,11 @@ class Replay {
         return Fail(absl::StrCat(id, " selected for round ", round,
                                  " after withdrawing consent"));
       }
+    }
+    if (started_ && s.model_version() != current_version_) {
+      return Fail(absl::StrCat("round ", round, " was sent model version ",
+                               s.model_version(), " but the latest committed ",
+                               "version is ", current_version_));
     }
     open_ = true;
     round_ = round;
@@ -213,11 +225,12 @@ class Replay {
           "round ", round, "'s aggregate holds ", contributors.size(),
           " clients, fewer than its threshold ", threshold_));
     }
-    if (c.model_version() != base_version_ + 1) {
+    if (c.model_version() <= base_version_) {
       return Fail(absl::StrCat("round ", round, " committed model version ",
                                c.model_version(), " on top of version ",
-                               base_version_));
+                               base_version_, ": versions must rise"));
     }
+    current_version_ = c.model_version();
     Close();
     return absl::OkStatus();
   }
@@ -227,6 +240,8 @@ class Replay {
   std::set<std::string> allowed_regions_;
   double epsilon_budget_ = 0;
   double epsilon_spent_ = 0;
+  // The latest committed model version (or the start's).
+  uint64_t current_version_ = 0;
   bool open_ = false;
   uint64_t round_ = 0;
   uint64_t closed_ = 0;

@@ -6,8 +6,9 @@
 //   - rounds never go back, and a round's events lie between its selection
 //     and its commit or abandonment;
 //   - an upload is accepted only from a client selected for that round;
-//   - a committed aggregate holds only accepted uploads of that round, and
-//     model versions rise by one per commit;
+//   - a committed aggregate holds only accepted uploads of that round;
+//     each round trains the latest committed model, model versions rise
+//     with every commit, and a restarted server resumes from the last one;
 //   - nothing is accepted from, nobody is selected or joins who, withdrew
 //     consent or was erased;
 //   - clients join only from the regions the run allows;

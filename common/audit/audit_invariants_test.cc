@@ -173,9 +173,21 @@ TEST(AuditInvariantsTest, EachBreachIsNamedAtItsEntry) {
   breaches.push_back({"not the survivors",
                       replacing(12, Committed(2, 2, {"a"})),
                       "not exactly the survivors"});
-  breaches.push_back({"version skipped",
-                      replacing(12, Committed(2, 3, {"a", "c"})),
-                      "committed model version 3 on top of version 1"});
+  breaches.push_back({"version not rising",
+                      replacing(12, Committed(2, 1, {"a", "c"})),
+                      "committed model version 1 on top of version 1"});
+  breaches.push_back({"stale model sent",
+                      replacing(7, Selected(2, {"a", "c", "d"}, 0)),
+                      "entry 7: round 2 was sent model version 0 but the "
+                      "latest committed version is 1"});
+  {
+    v1::AuditEvent resumed = Script()[0];
+    resumed.mutable_run_started()->set_resumed(true);
+    resumed.mutable_run_started()->set_model_version(0);
+    breaches.push_back({"resumed from an older model", with(6, resumed),
+                        "entry 6: the server resumed from model version 0 "
+                        "but the log's last committed version is 1"});
+  }
   breaches.push_back({"outside a round", with(6, Accepted(1, "a")),
                       "entry 6: an accepted upload for round 1, which is not "
                       "in progress"});
@@ -205,6 +217,27 @@ TEST(AuditInvariantsTest, EachBreachIsNamedAtItsEntry) {
   for (const Breach& b : breaches) {
     EXPECT_THAT(Check(b.events), HasSubstr(b.message)) << b.what;
   }
+}
+
+TEST(AuditInvariantsTest, VersionsSkipTheNumbersOfAbandonedRounds) {
+  // Models are numbered by their round: round 2 abandoned, round 3 trains
+  // version 1 and commits version 3. A restart then resumes from 3.
+  const std::vector<v1::AuditEvent> script = Script();
+  std::vector<v1::AuditEvent> events(script.begin(), script.begin() + 7);
+  events.push_back(Selected(2, {"a", "c"}, 1));
+  v1::AuditEvent abandoned = At(2);
+  abandoned.mutable_round_abandoned()->set_reason("too few uploads");
+  events.push_back(abandoned);
+  events.push_back(Selected(3, {"a", "c"}, 1));
+  events.push_back(Accepted(3, "a"));
+  events.push_back(Accepted(3, "c"));
+  events.push_back(Committed(3, 3, {"a", "c"}));
+  v1::AuditEvent resumed = script[0];
+  resumed.mutable_run_started()->set_resumed(true);
+  resumed.mutable_run_started()->set_model_version(3);
+  events.push_back(resumed);
+  events.push_back(Selected(4, {"a", "c"}, 3));
+  EXPECT_EQ(Check(events), "ok");
 }
 
 TEST(AuditInvariantsTest, LateRejectionsAndEarlyAbandonmentsAreAllowed) {

@@ -9,7 +9,7 @@
 //   <origin: the log's name, one line>
 //   <tree size, decimal>
 //   <root hash, base64>
-//   <extension lines, optional: fedge writes "time <RFC 3339>">
+//   <extension lines, optional: fedge writes "time <Unix milliseconds>">
 
 #include <cstdint>
 #include <string>

@@ -126,6 +126,41 @@ absl::Status CheckReceiptStillLogged(
   return absl::OkStatus();
 }
 
+absl::StatusOr<v1::ConsistencyEvidence> ProveStillLogged(
+    const CheckedReceipt& receipt, const std::string& dir,
+    const crypto::Ed25519PublicKey& public_key) {
+  FEDGE_ASSIGN_OR_RETURN(
+      VerifiedLog log,
+      VerifyAuditLog(dir, receipt.checkpoint.origin, public_key));
+  absl::StatusOr<Checkpoint> later =
+      OpenSigned(log.last_checkpoint, public_key);
+  if (!later.ok()) return later.status();
+  MerkleTree tree;
+  for (const std::string& entry : log.records) tree.Append(entry);
+  FEDGE_ASSIGN_OR_RETURN(
+      std::vector<MerkleHash> proof,
+      tree.ConsistencyProof(receipt.checkpoint.size, later->size));
+  v1::ConsistencyEvidence evidence;
+  evidence.set_checkpoint(log.last_checkpoint);
+  evidence.set_from_size(receipt.checkpoint.size);
+  for (const MerkleHash& h : proof) evidence.add_proof(crypto::DigestBytes(h));
+  return evidence;
+}
+
+absl::Status CheckEvidence(const CheckedReceipt& receipt,
+                           const v1::ConsistencyEvidence& evidence,
+                           const crypto::Ed25519PublicKey& public_key) {
+  if (evidence.from_size() != receipt.checkpoint.size) {
+    return absl::DataLossError(absl::StrCat(
+        "the evidence proves consistency from a tree of ", evidence.from_size(),
+        " entries, but the receipt's has ", receipt.checkpoint.size));
+  }
+  FEDGE_ASSIGN_OR_RETURN(std::vector<MerkleHash> proof,
+                         Hashes(evidence.proof()));
+  return CheckReceiptStillLogged(receipt, evidence.checkpoint(), proof,
+                                 public_key);
+}
+
 absl::StatusOr<CheckedReceipt> CheckReceiptAgainstLog(
     const v1::AuditReceipt& receipt, const std::string& dir,
     const crypto::Ed25519PublicKey& public_key) {
@@ -139,16 +174,9 @@ absl::StatusOr<CheckedReceipt> CheckReceiptAgainstLog(
         "the log in ", dir, " does not hold the receipt's entry at index ",
         receipt.index()));
   }
-  MerkleTree tree;
-  for (const std::string& entry : log.records) tree.Append(entry);
-  absl::StatusOr<Checkpoint> later =
-      OpenSigned(log.last_checkpoint, public_key);
-  if (!later.ok()) return later.status();
-  FEDGE_ASSIGN_OR_RETURN(
-      std::vector<MerkleHash> consistency,
-      tree.ConsistencyProof(checked.checkpoint.size, later->size));
-  FEDGE_RETURN_IF_ERROR(CheckReceiptStillLogged(checked, log.last_checkpoint,
-                                                consistency, public_key));
+  FEDGE_ASSIGN_OR_RETURN(v1::ConsistencyEvidence evidence,
+                         ProveStillLogged(checked, dir, public_key));
+  FEDGE_RETURN_IF_ERROR(CheckEvidence(checked, evidence, public_key));
   return checked;
 }
 

@@ -45,6 +45,17 @@ absl::Status CheckReceiptStillLogged(
     absl::Span<const MerkleHash> consistency,
     const crypto::Ed25519PublicKey& public_key);
 
+// The evidence that the latest checkpoint of the log in `dir` extends the
+// receipt's checkpoint (for CheckReceiptStillLogged without the log).
+absl::StatusOr<v1::ConsistencyEvidence> ProveStillLogged(
+    const CheckedReceipt& receipt, const std::string& dir,
+    const crypto::Ed25519PublicKey& public_key);
+
+// CheckReceiptStillLogged with `evidence` from ProveStillLogged.
+absl::Status CheckEvidence(const CheckedReceipt& receipt,
+                           const v1::ConsistencyEvidence& evidence,
+                           const crypto::Ed25519PublicKey& public_key);
+
 // Both, against the log in `dir` (its audit directory): the log verifies,
 // holds the receipt's entry at its index, and its last checkpoint extends
 // the receipt's.

@@ -349,15 +349,17 @@ void Privacy(const ComplianceReport& r, SectionWriter& w) {
   Fact(facts, "Secure aggregation enabled", YesNo(p.secure_aggregation));
   Fact(facts, "Committed rounds aggregated securely", Num(secure_rounds));
   Fact(facts, "Differential privacy", YesNo(p.differential_privacy));
-  Fact(facts, "Epsilon budget", Real(p.epsilon_budget));
-  Fact(facts, "Delta", Real(p.delta));
-  Fact(facts, "Epsilon spent (last logged)", Real(p.epsilon_spent));
+  if (p.differential_privacy || p.epsilon_budget > 0) {
+    Fact(facts, "Epsilon budget", Real(p.epsilon_budget));
+    Fact(facts, "Delta", Real(p.delta));
+    Fact(facts, "Epsilon spent (last logged)", Real(p.epsilon_spent));
+  }
   w.Paragraph(
       "With secure aggregation the server sees only the sum of a round's "
       "masked updates, and only if at least the threshold of clients "
-      "survive to the unmask stage; with differential privacy each "
-      "aggregate is clipped and noised, and the accountant's spend is "
-      "logged per round.");
+      "survive to the unmask stage. Differential privacy applies only when "
+      "the log shows privacy spend entries; without them no (epsilon, "
+      "delta) guarantee is claimed for this run, and none is applicable.");
   Block& settings =
       w.Table({"Setting", "Value"}, "The run logged no privacy settings.");
   for (const auto& [key, value] : p.settings) {
