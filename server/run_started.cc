@@ -9,31 +9,6 @@
 namespace fedge::server {
 namespace {
 
-void CopyParty(const config::Party& from, v1::Party* to) {
-  to->set_name(from.name);
-  to->set_contact(from.contact);
-}
-
-void CopyList(const std::vector<std::string>& from,
-              google::protobuf::RepeatedPtrField<std::string>* to) {
-  for (const std::string& s : from) *to->Add() = s;
-}
-
-v1::ProcessingRecord Processing(const config::ComplianceConfig& c) {
-  v1::ProcessingRecord p;
-  CopyParty(c.controller, p.mutable_controller());
-  CopyParty(c.dpo, p.mutable_dpo());
-  CopyList(c.purposes, p.mutable_purposes());
-  p.set_legal_basis(c.legal_basis);
-  CopyList(c.data_subject_categories, p.mutable_data_subject_categories());
-  CopyList(c.data_categories, p.mutable_data_categories());
-  CopyList(c.recipients, p.mutable_recipients());
-  CopyList(c.transfers, p.mutable_transfers());
-  p.set_retention(c.retention);
-  CopyList(c.security_measures, p.mutable_security_measures());
-  return p;
-}
-
 // The settings that shape what a run computes, as the report lists them.
 void Settings(const config::ServerConfig& c,
               google::protobuf::Map<std::string, std::string>* out) {
@@ -83,10 +58,10 @@ v1::AuditEvent RunStartedEvent(const config::ServerConfig& config,
   r->set_run_id(facts.run_id);
   r->set_config_sha256(absl::HexStringToBytes(config.source_sha256));
   r->set_purpose_id(config.purpose_id);
-  r->set_legal_basis(config.compliance.legal_basis);
+  r->set_legal_basis(config.compliance.record.legal_basis());
   r->set_software_version(FEDGE_VERSION_STRING);
   r->set_secure_aggregation(config.secure_aggregation.enabled);
-  *r->mutable_processing() = Processing(config.compliance);
+  *r->mutable_processing() = config.compliance.record;
   Settings(config, r->mutable_settings());
   r->set_model_version(facts.model_version);
   r->set_model_sha256(crypto::DigestBytes(facts.model_sha256));
@@ -98,7 +73,8 @@ v1::AuditEvent RunStartedEvent(const config::ServerConfig& config,
   r->set_ca_sha256(Fingerprint(facts.ca_certificate_pem));
   r->set_server_cert_sha256(Fingerprint(facts.server_certificate_pem));
   r->set_revoked_certificates(facts.revoked_certificates);
-  CopyList(config.allowed_regions, r->mutable_allowed_regions());
+  r->mutable_allowed_regions()->Assign(config.allowed_regions.begin(),
+                                       config.allowed_regions.end());
   r->set_aggregator_region(config.compliance.aggregator_region);
   return event;
 }

@@ -72,12 +72,13 @@ TEST(ComplianceTest, AScriptedRunGivesExactlyItsFactsInTheReport) {
   const std::string run_dir = MakeTempDir("fedge_run");
   config::ServerConfig config = SmallServerConfig(pki, run_dir, 2, 2);
   config.allowed_regions = {"eu-west", "eu-north"};
-  config.compliance.controller = {"Example Health GmbH", "privacy@example"};
-  config.compliance.dpo = {"Dr. D. Protection", "dpo@example"};
-  config.compliance.purposes = {"fedge-training"};
-  config.compliance.legal_basis = "consent, GDPR Art. 6(1)(a)";
+  v1::ProcessingRecord& record = config.compliance.record;
+  record.mutable_controller()->set_name("Example Health GmbH");
+  record.mutable_dpo()->set_contact("dpo@example");
+  record.add_purposes("fedge-training");
+  record.set_legal_basis("consent, GDPR Art. 6(1)(a)");
+  record.set_retention("run directory kept 90 days");
   config.compliance.aggregator_region = "eu-west";
-  config.compliance.retention = "run directory kept 90 days";
 
   // Round 1 starts once all five are online; before round 2 selects, c2
   // withdraws its consent.

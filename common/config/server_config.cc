@@ -34,25 +34,37 @@ void ReadTls(MapReader tls, TlsFiles* t) {
   tls.OptionalPath("crl", &t->crl);
 }
 
-void ReadParty(MapReader party, Party* p) {
-  party.Optional("name", &p->name);
-  party.Optional("contact", &p->contact);
+void ReadParty(MapReader party, v1::Party* p) {
+  std::string name, contact;
+  party.Optional("name", &name);
+  party.Optional("contact", &contact);
+  p->set_name(name);
+  p->set_contact(contact);
+}
+
+// A list of text into a repeated proto field.
+void ReadList(MapReader map, absl::string_view key,
+              google::protobuf::RepeatedPtrField<std::string>* out) {
+  std::vector<std::string> values;
+  map.Optional(key, &values, NoEmptyElements());
+  out->Assign(values.begin(), values.end());
 }
 
 void ReadCompliance(MapReader compliance, ComplianceConfig* c) {
-  ReadParty(compliance.Child("controller"), &c->controller);
-  ReadParty(compliance.Child("dpo"), &c->dpo);
-  compliance.Optional("purposes", &c->purposes, NoEmptyElements());
-  compliance.Optional("legal_basis", &c->legal_basis);
-  compliance.Optional("data_subjects", &c->data_subject_categories,
-                      NoEmptyElements());
-  compliance.Optional("data_categories", &c->data_categories,
-                      NoEmptyElements());
-  compliance.Optional("recipients", &c->recipients, NoEmptyElements());
-  compliance.Optional("transfers", &c->transfers, NoEmptyElements());
-  compliance.Optional("retention", &c->retention);
-  compliance.Optional("security_measures", &c->security_measures,
-                      NoEmptyElements());
+  v1::ProcessingRecord& r = c->record;
+  ReadParty(compliance.Child("controller"), r.mutable_controller());
+  ReadParty(compliance.Child("dpo"), r.mutable_dpo());
+  ReadList(compliance, "purposes", r.mutable_purposes());
+  std::string legal_basis, retention;
+  compliance.Optional("legal_basis", &legal_basis);
+  r.set_legal_basis(legal_basis);
+  ReadList(compliance, "data_subjects", r.mutable_data_subject_categories());
+  ReadList(compliance, "data_categories", r.mutable_data_categories());
+  ReadList(compliance, "recipients", r.mutable_recipients());
+  ReadList(compliance, "transfers", r.mutable_transfers());
+  compliance.Optional("retention", &retention);
+  r.set_retention(retention);
+  ReadList(compliance, "security_measures", r.mutable_security_measures());
   compliance.Optional("aggregator_region", &c->aggregator_region);
 }
 

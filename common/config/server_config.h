@@ -15,6 +15,7 @@
 #include "common/data/data_source.h"
 #include "common/models/model_spec.h"
 #include "common/secagg/parameters.h"
+#include "fedge/v1/audit.pb.h"
 
 namespace fedge::config {
 
@@ -83,25 +84,11 @@ struct EvaluationConfig {
   uint32_t batch_size = 256;
 };
 
-// Who and what, for the record of processing activities (GDPR Art.
-// 30(1)). fedge logs it at run start and prints it in the audit report; it
-// is the operator's declaration, not something fedge can check.
-struct Party {
-  std::string name;
-  std::string contact;
-};
-
 struct ComplianceConfig {
-  Party controller;
-  Party dpo;
-  std::vector<std::string> purposes;
-  std::string legal_basis;
-  std::vector<std::string> data_subject_categories;
-  std::vector<std::string> data_categories;
-  std::vector<std::string> recipients;
-  std::vector<std::string> transfers;
-  std::string retention;
-  std::vector<std::string> security_measures;
+  // The record of processing activities (GDPR Art. 30(1)), as logged at
+  // run start and printed in the audit report: the operator's declaration,
+  // not something fedge can check.
+  v1::ProcessingRecord record;
   // Where this aggregator runs, for the report's data residency matrix.
   std::string aggregator_region;
 };

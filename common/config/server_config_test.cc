@@ -162,12 +162,13 @@ TEST(ServerConfigTest, ComplianceSectionIsRead) {
             "  security_measures: [disk encryption]\n"
             "  aggregator_region: eu-west\n");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->compliance.controller.name, "Example Health");
-  EXPECT_EQ(c->compliance.dpo.contact, "dpo@example");
-  EXPECT_EQ(c->compliance.purposes, std::vector<std::string>{"triage model"});
-  EXPECT_EQ(c->compliance.data_subject_categories,
-            std::vector<std::string>{"patients"});
-  EXPECT_EQ(c->compliance.retention, "90 days");
+  const v1::ProcessingRecord& r = c->compliance.record;
+  EXPECT_EQ(r.controller().name(), "Example Health");
+  EXPECT_EQ(r.dpo().contact(), "dpo@example");
+  EXPECT_THAT(r.purposes(), ::testing::ElementsAre("triage model"));
+  EXPECT_THAT(r.data_subject_categories(), ::testing::ElementsAre("patients"));
+  EXPECT_EQ(r.legal_basis(), "consent");
+  EXPECT_EQ(r.retention(), "90 days");
   EXPECT_EQ(c->compliance.aggregator_region, "eu-west");
   EXPECT_THAT(Error(kMinimal + "compliance: {controller: {email: x}}\n"),
               HasSubstr("compliance.controller.email"));
