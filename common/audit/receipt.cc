@@ -126,12 +126,12 @@ absl::Status CheckReceiptStillLogged(
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::ConsistencyEvidence> ProveStillLogged(
-    const CheckedReceipt& receipt, const std::string& dir,
+namespace {
+
+// The evidence from a log VerifyAuditLog accepted.
+absl::StatusOr<v1::ConsistencyEvidence> EvidenceFrom(
+    const CheckedReceipt& receipt, const VerifiedLog& log,
     const crypto::Ed25519PublicKey& public_key) {
-  FEDGE_ASSIGN_OR_RETURN(
-      VerifiedLog log,
-      VerifyAuditLog(dir, receipt.checkpoint.origin, public_key));
   absl::StatusOr<Checkpoint> later =
       OpenSigned(log.last_checkpoint, public_key);
   if (!later.ok()) return later.status();
@@ -145,6 +145,17 @@ absl::StatusOr<v1::ConsistencyEvidence> ProveStillLogged(
   evidence.set_from_size(receipt.checkpoint.size);
   for (const MerkleHash& h : proof) evidence.add_proof(crypto::DigestBytes(h));
   return evidence;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ConsistencyEvidence> ProveStillLogged(
+    const CheckedReceipt& receipt, const std::string& dir,
+    const crypto::Ed25519PublicKey& public_key) {
+  FEDGE_ASSIGN_OR_RETURN(
+      VerifiedLog log,
+      VerifyAuditLog(dir, receipt.checkpoint.origin, public_key));
+  return EvidenceFrom(receipt, log, public_key);
 }
 
 absl::Status CheckEvidence(const CheckedReceipt& receipt,
@@ -175,7 +186,7 @@ absl::StatusOr<CheckedReceipt> CheckReceiptAgainstLog(
         receipt.index()));
   }
   FEDGE_ASSIGN_OR_RETURN(v1::ConsistencyEvidence evidence,
-                         ProveStillLogged(checked, dir, public_key));
+                         EvidenceFrom(checked, log, public_key));
   FEDGE_RETURN_IF_ERROR(CheckEvidence(checked, evidence, public_key));
   return checked;
 }
