@@ -2,6 +2,7 @@
 // writes the run's GDPR compliance report. Reads files only; needs no
 // server.
 
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -107,8 +108,22 @@ std::string AuditDir(const ParsedFlags& flags) {
   return util::JoinPath(flags.Get("run"), "audit");
 }
 
+// NotFound, saying what --run should be, if `dir` holds no audit log.
+absl::Status RequireLog(const ParsedFlags& flags, const std::string& dir) {
+  if (std::filesystem::exists(util::JoinPath(dir, "records.log"))) {
+    return absl::OkStatus();
+  }
+  return absl::NotFoundError(absl::StrCat(
+      flags.Get("run"), " holds no audit log (no ", dir,
+      "/records.log): --run takes a server's run directory (run.dir in its "
+      "config; RUN_DIR/server for `fedge sim`)"));
+}
+
 int Verify(const ParsedFlags& flags) {
   const std::string dir = AuditDir(flags);
+  if (absl::Status s = RequireLog(flags, dir); !s.ok()) {
+    return Fail(kCommand, s, kExitUsage);
+  }
   auto key = LoadKey(flags, dir);
   if (!key.ok()) return Fail(kCommand, key.status(), kExitUsage);
   auto run = audit::VerifyRun(dir, key->key);
@@ -147,6 +162,11 @@ int VerifyReceipt(const ParsedFlags& flags) {
     return Fail(kCommand, s, kExitUsage);
   }
   const std::string dir = flags.Has("run") ? AuditDir(flags) : "";
+  if (!dir.empty()) {
+    if (absl::Status s = RequireLog(flags, dir); !s.ok()) {
+      return Fail(kCommand, s, kExitUsage);
+    }
+  }
   auto key = LoadKey(flags, dir);
   if (!key.ok()) return Fail(kCommand, key.status(), kExitUsage);
   auto receipt =
@@ -202,6 +222,9 @@ int Prove(const ParsedFlags& flags) {
     }
   }
   const std::string dir = AuditDir(flags);
+  if (absl::Status s = RequireLog(flags, dir); !s.ok()) {
+    return Fail(kCommand, s, kExitUsage);
+  }
   auto key = LoadKey(flags, dir);
   if (!key.ok()) return Fail(kCommand, key.status(), kExitUsage);
   auto receipt =
@@ -244,6 +267,9 @@ int Report(const ParsedFlags& flags) {
         kExitUsage);
   }
   const std::string dir = AuditDir(flags);
+  if (absl::Status s = RequireLog(flags, dir); !s.ok()) {
+    return Fail(kCommand, s, kExitUsage);
+  }
   auto key = LoadKey(flags, dir);
   if (!key.ok()) return Fail(kCommand, key.status(), kExitUsage);
   auto run = audit::VerifyRun(dir, key->key);

@@ -137,6 +137,11 @@ RECEIPT="$T/state-1/receipts/round-000002.receipt"
   --evidence "$T/evidence" --key "$T/pki/audit.pub" > "$T/evidence.out" \
   || fail "verify-receipt --evidence: $(cat "$T/evidence.out")"
 grep -q "consistency proof verified" "$T/evidence.out" || fail "evidence: $(cat "$T/evidence.out")"
+# A directory that is not a run directory is named as such.
+code=0
+"$FEDGE" audit verify --run "$T/pki" 2> "$T/notrun" || code=$?
+[[ $code == 2 ]] || fail "audit verify of a non-run directory: exit $code"
+grep -q "holds no audit log" "$T/notrun" || fail "non-run dir: $(cat "$T/notrun")"
 # Without --key the verifier uses the copy beside the log, and says so.
 "$FEDGE" audit verify --run "$T/run" > /dev/null 2> "$T/nokey" || fail "verify without --key"
 grep -q "pass --key" "$T/nokey" || fail "no warning about the stored key: $(cat "$T/nokey")"
