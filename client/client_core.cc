@@ -186,6 +186,7 @@ absl::StatusOr<ClientCore::TrainedDelta> ClientCore::TrainDelta(
   options.momentum = tc.momentum();
   options.weight_decay = tc.weight_decay();
   options.max_examples = tc.max_examples();
+  options.proximal_mu = tc.proximal_mu();
   // Each client shuffles differently, reproducibly.
   options.seed = tc.seed() ^ util::StableHash64(client_id_);
   FEDGE_ASSIGN_OR_RETURN(TrainResult result, trainer_->Train(*global, options));

@@ -71,6 +71,11 @@ absl::Status CheckOptions(const TrainOptions& options) {
         absl::StrCat("weight_decay is ", options.weight_decay,
                      "; it must be a non-negative number"));
   }
+  if (!(options.proximal_mu >= 0) || !std::isfinite(options.proximal_mu)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("proximal_mu is ", options.proximal_mu,
+                     "; it must be a non-negative number"));
+  }
   return absl::OkStatus();
 }
 
@@ -122,6 +127,14 @@ class LocalTrainer : public Trainer {
             "the ", spec_.kind,
             " model has no trainable parameters (none requires grad)"));
       }
+      // FedProx's anchor: the global weights the round started from.
+      std::vector<torch::Tensor> anchor;
+      if (options.proximal_mu > 0) {
+        for (const torch::Tensor& p : parameters) {
+          anchor.push_back(p.detach().clone());
+        }
+      }
+      const std::vector<torch::Tensor> trainable = parameters;
       torch::optim::SGD optimizer(
           std::move(parameters), torch::optim::SGDOptions(options.learning_rate)
                                      .momentum(options.momentum)
@@ -143,7 +156,17 @@ class LocalTrainer : public Trainer {
           torch::Tensor logits = model_->Forward(batch.features());
           torch::Tensor loss =
               torch::nn::functional::cross_entropy(logits, labels);
-          loss.backward();
+          if (anchor.empty()) {
+            loss.backward();
+          } else {
+            torch::Tensor proximal = torch::zeros({}, logits.options());
+            for (size_t i = 0; i < anchor.size(); ++i) {
+              proximal = proximal + (trainable[i] - anchor[i]).pow(2).sum();
+            }
+            // The reported loss stays the data loss; the proximal term
+            // only shapes the gradient.
+            (loss + 0.5 * options.proximal_mu * proximal).backward();
+          }
           optimizer.step();
           // Mean loss times count: the epoch's mean weighs every example
           // equally.

@@ -195,6 +195,50 @@ TEST_F(LocalTrainerTest, SameSeedGivesBitIdenticalStatesOnOneThread) {
   EXPECT_FALSE(BitIdentical(a->trained, other->trained));
 }
 
+// Squared distance between two states over every value.
+double SquaredDistance(const ParameterSet& a, const ParameterSet& b) {
+  double sum = 0;
+  for (size_t i = 0; i < a.values().size(); ++i) {
+    const double d = double{a.values()[i]} - double{b.values()[i]};
+    sum += d * d;
+  }
+  return sum;
+}
+
+TEST_F(LocalTrainerTest, FedProxPullsTheLocalModelTowardsTheGlobalOne) {
+  const data::Dataset train = Quadrants(60, 3);
+  const ParameterSet initial = Initial(QuadrantCnn());
+  TrainOptions options;
+  options.local_epochs = 3;
+  options.batch_size = 16;
+  options.learning_rate = 0.05f;
+  options.seed = 5;
+  absl::StatusOr<std::unique_ptr<Trainer>> trainer =
+      CreateLocalTrainer(QuadrantCnn(), &train);
+  ASSERT_TRUE(trainer.ok());
+  absl::StatusOr<TrainResult> plain = (*trainer)->Train(initial, options);
+  options.proximal_mu = 0.0f;
+  absl::StatusOr<TrainResult> zero = (*trainer)->Train(initial, options);
+  options.proximal_mu = 1.0f;
+  absl::StatusOr<TrainResult> some = (*trainer)->Train(initial, options);
+  options.proximal_mu = 10.0f;
+  absl::StatusOr<TrainResult> strong = (*trainer)->Train(initial, options);
+  ASSERT_TRUE(plain.ok() && zero.ok() && some.ok() && strong.ok());
+  // mu = 0 is plain SGD, bit for bit; a larger mu keeps the model closer.
+  EXPECT_TRUE(BitIdentical(plain->trained, zero->trained));
+  const double d0 = SquaredDistance(plain->trained, initial);
+  const double d1 = SquaredDistance(some->trained, initial);
+  const double d10 = SquaredDistance(strong->trained, initial);
+  EXPECT_LT(d1, d0);
+  EXPECT_LT(d10, d1);
+  EXPECT_GT(d10, 0);
+
+  options.proximal_mu = -1.0f;
+  absl::StatusOr<TrainResult> bad = (*trainer)->Train(initial, options);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("proximal_mu is -1"));
+}
+
 TEST_F(LocalTrainerTest, MaxExamplesCapsTheExamplesUsed) {
   const data::Dataset train = Blobs(100, 4);
   absl::StatusOr<std::unique_ptr<Trainer>> trainer =

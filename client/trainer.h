@@ -24,6 +24,10 @@ struct TrainOptions {
   uint64_t max_examples = 0;
   // Seeds shuffling (and dropout) so that a round is reproducible.
   uint64_t seed = 0;
+  // FedProx (Li et al., 2020): adds (mu / 2) * ||w - w_global||^2 over the
+  // trainable parameters to the local objective, pulling each client's
+  // model towards the global one. 0: plain local SGD (FedAvg).
+  float proximal_mu = 0.0f;
 };
 
 struct TrainResult {

@@ -176,6 +176,7 @@ v1::TrainTask Coordinator::MakeTrainTask(uint64_t round,
   tc->set_momentum(static_cast<float>(config_.training.momentum));
   tc->set_weight_decay(static_cast<float>(config_.training.weight_decay));
   tc->set_max_examples(config_.training.max_examples);
+  tc->set_proximal_mu(static_cast<float>(config_.strategy.proximal_mu));
   tc->set_seed(config_.seed * 1000003 + round);
   net::ToProtoTimestamp(deadline, task.mutable_deadline());
   return task;

@@ -107,6 +107,33 @@ TEST(FederationTest, TwoRoundsOfFedAvgEqualExampleWeightedAverage) {
   for (auto& c : clients) EXPECT_EQ(c->client().stats().evaluations, 2u);
 }
 
+TEST(FederationTest, FedProxSendsItsMuAndAggregatesLikeFedAvg) {
+  TestPki pki = MakePki({"c1", "c2"});
+  std::string run_dir = MakeTempDir("fedge_run");
+  config::ServerConfig config = SmallServerConfig(pki, run_dir, 1, 2);
+  config.strategy.name = "fedprox";
+  config.strategy.proximal_mu = 0.5;
+  auto server = StartServer(config);
+  ASSERT_NE(server, nullptr);
+  const data::Dataset& data = FashionMnistTest();
+  ClientThread c1(pki, "c1", server->port(), Slice(data, 0, 200));
+  ClientThread c2(pki, "c2", server->port(), Slice(data, 200, 100));
+  c1.Start();
+  c2.Start();
+  ASSERT_TRUE(server->Wait().ok());
+  ASSERT_TRUE(c1.Join().ok());
+  ASSERT_TRUE(c2.Join().ok());
+  auto r1 = c1.trainer()->records();
+  auto r2 = c2.trainer()->records();
+  ASSERT_EQ(r1.size(), 1u);
+  ASSERT_EQ(r2.size(), 1u);
+  EXPECT_EQ(r1[0].options.proximal_mu, 0.5f);
+  EXPECT_EQ(r2[0].options.proximal_mu, 0.5f);
+  std::vector<double> expected =
+      WeightedMean({{&r1[0].trained, 200}, {&r2[0].trained, 100}});
+  EXPECT_LT(MaxAbsDiff(ReadCheckpoint(run_dir, 1).values(), expected), 1e-5);
+}
+
 absl::Status JoinWith(std::shared_ptr<grpc::Channel> channel) {
   auto stub = v1::Federation::NewStub(channel);
   grpc::ClientContext context;

@@ -115,7 +115,8 @@ absl::StatusOr<client::TrainResult> RecordingTrainer::Train(
   auto result = inner_->Train(global, options);
   if (result.ok()) {
     absl::MutexLock lock(&mu_);
-    records_.push_back({global, result->trained, result->num_examples});
+    records_.push_back(
+        {global, result->trained, result->num_examples, options});
   }
   return result;
 }

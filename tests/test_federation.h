@@ -69,6 +69,7 @@ class RecordingTrainer final : public client::Trainer {
     tensor::ParameterSet global;
     tensor::ParameterSet trained;
     uint64_t num_examples;
+    client::TrainOptions options;  // as the task set them
   };
   std::vector<Record> records() const;
 

@@ -15,7 +15,8 @@ namespace {
 
 // Aggregation strategies the server implements.
 const std::vector<std::string>& StrategyNames() {
-  static const auto* const kNames = new std::vector<std::string>{"fedavg"};
+  static const auto* const kNames =
+      new std::vector<std::string>{"fedavg", "fedprox"};
   return *kNames;
 }
 
@@ -111,8 +112,23 @@ void ReadTraining(MapReader training, LocalTrainingConfig* t) {
 }
 
 void ReadStrategy(MapReader strategy, StrategyConfig* s) {
-  strategy.Optional("name", &s->name, OneOf(StrategyNames()));
+  const bool name_ok =
+      strategy.Optional("name", &s->name, OneOf(StrategyNames()));
   strategy.Optional("max_example_weight", &s->max_example_weight);
+  const bool mu_ok =
+      strategy.Optional("proximal_mu", &s->proximal_mu, AtLeast(0.0));
+  if (!name_ok || !mu_ok) return;
+  if (s->name == "fedprox" && !(s->proximal_mu > 0)) {
+    strategy.Fail(
+        "name", absl::StrCat("fedprox needs ", strategy.KeyPath("proximal_mu"),
+                             " > 0, the weight of its proximal term (for "
+                             "example 0.01)"));
+  } else if (s->name != "fedprox" && s->proximal_mu > 0) {
+    strategy.Fail("proximal_mu",
+                  absl::StrCat("is FedProx's proximal term; set ",
+                               strategy.KeyPath("name"),
+                               ": fedprox to use it, or remove it"));
+  }
 }
 
 void ReadSecureAggregation(MapReader m, secagg::SecAggConfig* s) {

@@ -67,6 +67,9 @@ struct StrategyConfig {
   // Caps each client's example count used as its FedAvg weight (0: no cap),
   // so one client cannot dominate by claiming many examples.
   uint64_t max_example_weight = 0;
+  // FedProx (name: fedprox): the weight mu of the proximal term
+  // (mu / 2) * ||w - w_global||^2 clients add to their local loss.
+  double proximal_mu = 0;
 };
 
 struct LimitsConfig {

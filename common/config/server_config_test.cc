@@ -294,9 +294,24 @@ TEST(ServerConfigTest, TorchscriptModelNeedsItsFile) {
 }
 
 TEST(ServerConfigTest, StrategyNameListsAcceptedNames) {
-  EXPECT_EQ(Error(kMinimal + "strategy: {name: fedprox}\n"),
-            "server.yaml:7:18: strategy.name: unknown value 'fedprox' "
-            "(accepted: fedavg)");
+  EXPECT_EQ(Error(kMinimal + "strategy: {name: fedsgd}\n"),
+            "server.yaml:7:18: strategy.name: unknown value 'fedsgd' "
+            "(accepted: fedavg, fedprox)");
+}
+
+TEST(ServerConfigTest, FedProxNeedsItsMuAndOnlyItUsesIt) {
+  absl::StatusOr<ServerConfig> c =
+      Parse(kMinimal + "strategy: {name: fedprox, proximal_mu: 0.01}\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->strategy.proximal_mu, 0.01);
+  EXPECT_THAT(Error(kMinimal + "strategy: {name: fedprox}\n"),
+              HasSubstr("strategy.name: fedprox needs strategy.proximal_mu "
+                        "> 0"));
+  EXPECT_THAT(Error(kMinimal + "strategy: {proximal_mu: 0.1}\n"),
+              HasSubstr("strategy.proximal_mu: is FedProx's proximal term; "
+                        "set strategy.name: fedprox"));
+  EXPECT_THAT(Error(kMinimal + "strategy: {name: fedprox, proximal_mu: -1}\n"),
+              HasSubstr("strategy.proximal_mu"));
 }
 
 TEST(ServerConfigTest, SecureAggregationIsOnByDefaultAndChecked) {
