@@ -138,6 +138,11 @@ absl::Status Round::Accept(const std::string& client_id,
     weight = std::min(weight, options_.max_example_weight);
   }
   FEDGE_RETURN_IF_ERROR(sum_.Add(delta, weight));
+  if (options_.keep_updates) {
+    kept_.push_back(
+        {client_id,
+         std::vector<float>(delta.values.begin(), delta.values.end()), weight});
+  }
   MarkAccepted(client_id, weight, header, bytes_up);
   loss_sum_ += header.metrics().loss() * static_cast<double>(weight);
   accuracy_sum_ += header.metrics().accuracy() * static_cast<double>(weight);
@@ -481,6 +486,13 @@ std::vector<AuditedUpload> Round::AuditedUploads() const {
     upload.entry = m.audit_entry;
     out.push_back(std::move(upload));
   }
+  return out;
+}
+
+std::vector<KeptUpdate> Round::TakeKeptUpdates() {
+  absl::MutexLock lock(&mu_);
+  std::vector<KeptUpdate> out = std::move(kept_);
+  kept_.clear();
   return out;
 }
 

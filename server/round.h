@@ -42,6 +42,17 @@ struct RoundOptions {
   // Where the round logs its members' outcomes (accepted and rejected
   // uploads, dropouts); null in unit tests that need no log.
   AuditTrail* audit = nullptr;
+  // Robust aggregation (plaintext rounds only): keep each accepted delta
+  // until the round is aggregated, O(clients x model) memory, instead of
+  // only their running sum.
+  bool keep_updates = false;
+};
+
+// An accepted plaintext update, kept for a robust aggregator.
+struct KeptUpdate {
+  std::string client_id;
+  std::vector<float> delta;
+  uint64_t weight = 0;
 };
 
 // An accepted upload's entry in the audit log, for the member's receipt.
@@ -156,6 +167,9 @@ class Round {
   std::vector<std::string> AcceptedClients() const;
   // The accepted uploads' audit log entries (empty without a log).
   std::vector<AuditedUpload> AuditedUploads() const;
+  // With keep_updates: the accepted deltas, in order of arrival, handed
+  // over once (the round keeps none after this).
+  std::vector<KeptUpdate> TakeKeptUpdates();
   uint64_t bytes_up() const;
 
  private:
@@ -202,6 +216,7 @@ class Round {
   std::set<std::string> eval_pending_ ABSL_GUARDED_BY(mu_);
   bool interrupted_ ABSL_GUARDED_BY(mu_) = false;
   FedAvgAccumulator sum_ ABSL_GUARDED_BY(mu_);
+  std::vector<KeptUpdate> kept_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<secagg::SecAggServer> secagg_ ABSL_GUARDED_BY(mu_);
   uint64_t secure_weight_ ABSL_GUARDED_BY(mu_) = 0;
   double loss_sum_ ABSL_GUARDED_BY(mu_) = 0;

@@ -65,6 +65,27 @@ TEST(RoundTest, ExampleWeightIsCapped) {
   EXPECT_THAT(round.Aggregate()->values(), ElementsAre(3.0f, 3.0f));
 }
 
+TEST(RoundTest, KeptUpdatesAreHandedOverOnceForRobustAggregation) {
+  RoundOptions o = Options({"a", "b", "c"});
+  o.keep_updates = true;
+  Round round(o);
+  ASSERT_TRUE(round.Accept("b", Header(round, 3), Delta(4, 0).view(), 1).ok());
+  ASSERT_TRUE(round.Accept("a", Header(round, 1), Delta(0, 4).view(), 1).ok());
+  // A rejected upload is not kept.
+  EXPECT_FALSE(round.Accept("c", Header(round, 0), Delta(9, 9).view(), 1).ok());
+  std::vector<KeptUpdate> kept = round.TakeKeptUpdates();
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].client_id, "b");
+  EXPECT_THAT(kept[0].delta, ElementsAre(4.0f, 0.0f));
+  EXPECT_EQ(kept[0].weight, 3u);
+  EXPECT_EQ(kept[1].client_id, "a");
+  EXPECT_TRUE(round.TakeKeptUpdates().empty());
+
+  Round plain(Options({"a"}));
+  ASSERT_TRUE(plain.Accept("a", Header(plain, 1), Delta(1, 1).view(), 1).ok());
+  EXPECT_TRUE(plain.TakeKeptUpdates().empty());
+}
+
 TEST(RoundTest, ClientNotSelectedIsPermissionDenied) {
   Round round(Options({"a"}));
   absl::Status s = round.CheckUpload("mallory", Header(round, 1));

@@ -57,6 +57,7 @@ absl::Status Fleet::Build() {
   parts_ = *std::move(parts);
   partition_ = data::Summarize(parts_, pool_.labels, pool_.num_classes,
                                data::PartitionDescription(spec));
+  attackers_ = ChooseAttackers(c.attack, options_.seed, c.clients);
   FEDGE_ASSIGN_OR_RETURN(issuer_, pki::MemoryIssuer::Load(options_.pki_dir));
   FEDGE_ASSIGN_OR_RETURN(ca_pem_,
                          util::ReadFile(options_.simulator_tls.ca_cert));
@@ -133,8 +134,16 @@ std::unique_ptr<client::ClientCore> Fleet::MakeCore(
       -> absl::StatusOr<std::unique_ptr<client::Trainer>> {
     data::PartitionSpec partition = options_.config.partition;
     partition.count = options_.config.clients;
-    return CreatePartTrainer(spec, pool_, parts_[index], partition, index,
-                             &training_nanos_);
+    const AttackConfig& attack = options_.config.attack;
+    const bool attacker = attackers_[index];
+    FEDGE_ASSIGN_OR_RETURN(
+        std::unique_ptr<client::Trainer> trainer,
+        CreatePartTrainer(spec, pool_, parts_[index], partition, index,
+                          &training_nanos_, attacker && PoisonsData(attack)));
+    if (attacker && !PoisonsData(attack)) {
+      return PoisonUpdates(std::move(trainer), attack);
+    }
+    return trainer;
   };
   return std::make_unique<client::ClientCore>(
       std::move(options), std::move(trainers), client::EvaluatorFactory(),

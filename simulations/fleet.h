@@ -10,6 +10,7 @@
 
 #include <grpcpp/channel.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -108,6 +109,10 @@ class Fleet {
   }
   uint64_t examples_of(size_t index) const { return parts_[index].size(); }
   uint64_t example_size() const { return pool_.example_size(); }
+  size_t num_attackers() const {
+    return static_cast<size_t>(
+        std::count(attackers_.begin(), attackers_.end(), true));
+  }
   void CountStraggler(uint64_t round);
   void CountVanished(uint64_t round);
   void OnStreamEnded(VirtualClient* client);
@@ -127,6 +132,8 @@ class Fleet {
   const FleetOptions options_;
   data::Dataset pool_;
   std::vector<std::vector<size_t>> parts_;
+  // attackers_[i]: client i is malicious (fleet.attack).
+  std::vector<bool> attackers_;
   data::PartitionSummary partition_;
   std::unique_ptr<pki::MemoryIssuer> issuer_;
   std::string ca_pem_;

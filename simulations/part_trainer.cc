@@ -42,9 +42,12 @@ class PartTrainer final : public client::Trainer {
 absl::StatusOr<std::unique_ptr<client::Trainer>> CreatePartTrainer(
     const models::ModelSpec& spec, const data::Dataset& pool,
     const std::vector<size_t>& indices, const data::PartitionSpec& partition,
-    size_t index, TrainingClock* clock) {
+    size_t index, TrainingClock* clock, bool flip_labels) {
   data::Dataset part = pool.Subset(indices);
   FEDGE_RETURN_IF_ERROR(data::ApplyPartitionNoise(partition, index, &part));
+  if (flip_labels) {
+    for (int64_t& label : part.labels) label = part.num_classes - 1 - label;
+  }
   auto trainer = std::make_unique<PartTrainer>(std::move(part), clock);
   FEDGE_RETURN_IF_ERROR(trainer->Init(spec));
   return trainer;

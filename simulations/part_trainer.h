@@ -23,11 +23,12 @@ namespace fedge::sim {
 using TrainingClock = std::atomic<int64_t>;
 
 // `pool` and `indices` must outlive the call only; `clock` (may be null)
-// must outlive the trainer.
+// must outlive the trainer. With `flip_labels` (a label_flip attacker,
+// attack.h) class c of the part becomes C - 1 - c.
 absl::StatusOr<std::unique_ptr<client::Trainer>> CreatePartTrainer(
     const models::ModelSpec& spec, const data::Dataset& pool,
     const std::vector<size_t>& indices, const data::PartitionSpec& partition,
-    size_t index, TrainingClock* clock);
+    size_t index, TrainingClock* clock, bool flip_labels = false);
 
 }  // namespace fedge::sim
 

@@ -63,6 +63,17 @@ void ReadFleet(MapReader fleet, FleetConfig* f) {
                         config::GreaterThan(0.0));
   fleet.Optional("time_scale", &f->time_scale, AtLeast(0.0));
   fleet.Optional("threads", &f->threads, config::Between<uint32_t>(0, 1024));
+  MapReader attack = fleet.Child("attack");
+  attack.Optional("fraction", &f->attack.fraction, AtLeastLessThan(0.0, 1.0));
+  attack.Optional("kind", &f->attack.kind, config::OneOf(AttackKinds()));
+  attack.Optional("scale", &f->attack.scale, config::GreaterThan(0.0));
+  attack.Optional("sigma", &f->attack.sigma, config::GreaterThan(0.0));
+  if (attack.Has("scale") && f->attack.kind != "scale") {
+    attack.Fail("scale", "applies only to kind: scale");
+  }
+  if (attack.Has("sigma") && f->attack.kind != "gaussian") {
+    attack.Fail("sigma", "applies only to kind: gaussian");
+  }
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "common/config/server_config.h"
 #include "common/data/data_source.h"
 #include "common/data/partition.h"
+#include "simulations/attack.h"
 
 namespace fedge::sim {
 
@@ -55,6 +56,8 @@ struct FleetConfig {
   double time_scale = 0;
   // Compute pool: virtual clients working at once (0: the machine's cores).
   uint32_t threads = 0;
+  // Malicious clients (none by default); see attack.h.
+  AttackConfig attack;
 };
 
 struct SimConfig {

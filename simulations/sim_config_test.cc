@@ -98,6 +98,10 @@ TEST(SimConfigTest, BadValuesNameTheKeyAndSayWhatToDo) {
       {"fleet:", "fleet:\n  colour: blue", "colour"},
       {"  rounds: 3", "  rounds: 3\n  evaluation:\n    federated_every: 1",
        "use central_every"},
+      {"fleet:", "fleet:\n  attack: {fraction: 1.0}", "attack.fraction"},
+      {"fleet:", "fleet:\n  attack: {kind: backdoor}", "attack.kind"},
+      {"fleet:", "fleet:\n  attack: {kind: sign_flip, scale: 3}",
+       "attack.scale: applies only to kind: scale"},
   };
   for (const BadCase& bad : cases) {
     std::string yaml = kMinimal;
@@ -109,6 +113,19 @@ TEST(SimConfigTest, BadValuesNameTheKeyAndSayWhatToDo) {
     EXPECT_THAT(c.status().message(), HasSubstr("sim.yaml:")) << bad.to;
     EXPECT_THAT(c.status().message(), HasSubstr(bad.message)) << bad.to;
   }
+}
+
+TEST(SimConfigTest, AnAttackIsReadWithItsParameters) {
+  std::string yaml = kMinimal;
+  yaml.replace(yaml.find("fleet:"), 6,
+               "fleet:\n  attack: {fraction: 0.2, kind: gaussian, sigma: 0.5}");
+  absl::StatusOr<SimConfig> c = Parse(yaml);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->fleet.attack.fraction, 0.2);
+  EXPECT_EQ(c->fleet.attack.kind, "gaussian");
+  EXPECT_EQ(c->fleet.attack.sigma, 0.5);
+  // No attack unless asked for.
+  EXPECT_EQ(Parse(kMinimal)->fleet.attack.fraction, 0);
 }
 
 }  // namespace

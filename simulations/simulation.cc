@@ -175,6 +175,12 @@ absl::Status Simulation::Prepare() {
     *options_.out << "partition of " << summary.total() << " examples among "
                   << summary.num_clients() << " virtual clients:\n"
                   << data::SummaryText(summary) << std::flush;
+    if (fleet_->num_attackers() > 0) {
+      *options_.out << "attack: " << fleet_->num_attackers() << " of "
+                    << summary.num_clients() << " clients are malicious ("
+                    << config_.fleet.attack.kind << ")\n"
+                    << std::flush;
+    }
   }
   recorder_ = std::make_unique<Recorder>(fleet_.get(),
                                          RunDirPath(config_, "metrics.csv"));
