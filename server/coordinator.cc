@@ -10,6 +10,7 @@
 #include "common/util/logging.h"
 #include "common/util/status_macros.h"
 #include "server/selection.h"
+#include "server/strategy_state.h"
 
 namespace fedge::server {
 namespace {
@@ -31,6 +32,8 @@ Coordinator::Coordinator(const config::ServerConfig& config,
 absl::Status Coordinator::Initialize() {
   FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSet initial,
                          models::InitialState(config_.model));
+  FEDGE_ASSIGN_OR_RETURN(
+      strategy_, AggregationStrategy::Make(config_.strategy, initial.specs()));
   FEDGE_ASSIGN_OR_RETURN(std::optional<ModelRecord> latest,
                          deps_.store->LatestModel());
   std::shared_ptr<const GlobalModel> model;
@@ -48,6 +51,16 @@ absl::Status Coordinator::Initialize() {
     }
     FEDGE_ASSIGN_OR_RETURN(uint64_t last_round, deps_.store->LastRound());
     next_round_ = last_round + 1;
+    absl::Status restored =
+        RestoreStrategyState(config_.run_dir, latest->round, strategy_.get());
+    if (!restored.ok()) {
+      // The model is intact; only the optimiser's momentum is lost.
+      FEDGE_LOG(Warning, "server")
+          << "strategy " << strategy_->name()
+          << " starts with fresh state: the state saved with model version "
+          << model->version << " could not be used (" << restored.message()
+          << ")";
+    }
     FEDGE_LOG(Info, "server")
         << "resuming run in " << config_.run_dir << " from model version "
         << model->version << "; next round " << next_round_;
@@ -240,6 +253,7 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
                     config_.cohort.max_clients},
                    config_.seed, number);
   options.max_example_weight = config_.strategy.max_example_weight;
+  options.keep_updates = strategy_->needs_updates();
   options.audit = deps_.audit;
   if (config_.secure_aggregation.enabled) {
     if (absl::Status s = PrepareSecureRound(number, *base, &options); !s.ok()) {
@@ -332,8 +346,15 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
     AuditSecureClose(*round);
     SetStage(number, "aggregating");
   }
+  absl::StatusOr<tensor::ParameterSet> next = NextModel(*round);
+  if (!next.ok()) {
+    FEDGE_RETURN_IF_ERROR(RecordAbandoned(
+        round.get(), number,
+        absl::StrCat("aggregation failed: ", next.status().message()), report));
+    return report;
+  }
   std::shared_ptr<const GlobalModel> committed;
-  FEDGE_RETURN_IF_ERROR(Commit(*round, report, &committed));
+  FEDGE_RETURN_IF_ERROR(Commit(*round, *std::move(next), report, &committed));
   const absl::Time evaluation_start = clock->Now();
   report.aggregation_seconds = Seconds(aggregation_start, evaluation_start);
 
@@ -347,12 +368,31 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
   return report;
 }
 
+absl::StatusOr<tensor::ParameterSet> Coordinator::NextModel(Round& round) {
+  const uint32_t accepted = round.num_accepted();
+  if (accepted < strategy_->min_updates()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        strategy_->name(), " needs at least ", strategy_->min_updates(),
+        " accepted updates, the round has ", accepted));
+  }
+  FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSet mean, round.Aggregate());
+  std::vector<KeptUpdate> kept = round.TakeKeptUpdates();
+  std::vector<absl::Span<const float>> updates;
+  std::vector<double> weights;
+  updates.reserve(kept.size());
+  weights.reserve(kept.size());
+  for (const KeptUpdate& u : kept) {
+    updates.push_back(u.delta);
+    weights.push_back(static_cast<double>(u.weight));
+  }
+  return strategy_->Next(round.base().state, std::move(mean), updates, weights);
+}
+
 absl::Status Coordinator::Commit(
-    Round& round, RoundReport& report,
+    Round& round, tensor::ParameterSet state, RoundReport& report,
     std::shared_ptr<const GlobalModel>* committed) {
   // Fail closed: no model is published that the audit log cannot show.
   if (deps_.audit != nullptr) FEDGE_RETURN_IF_ERROR(deps_.audit->healthy());
-  FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSet state, round.Aggregate());
   std::shared_ptr<const GlobalModel> model =
       MakeGlobalModel(round.number(), std::move(state));
   // The checkpoint is written (and renamed into place) before the store
@@ -360,6 +400,8 @@ absl::Status Coordinator::Commit(
   // record without its file.
   FEDGE_RETURN_IF_ERROR(
       WriteCheckpoint(config_.run_dir, round.number(), *model));
+  FEDGE_RETURN_IF_ERROR(
+      SaveStrategyState(config_.run_dir, round.number(), *strategy_));
   RoundRecord record;
   record.round = round.number();
   record.status = "completed";

@@ -3,9 +3,9 @@
 
 // The round driver: for each round it waits for enough clients, samples the
 // cohort, pushes the training task, waits for uploads until every member has
-// delivered or been dropped or the deadline passes, then commits the FedAvg
-// result (checkpoint file, then the store's round record, atomically) or
-// abandons the round keeping the previous model, and evaluates.
+// delivered or been dropped or the deadline passes, then commits the
+// strategy's result (checkpoint file, then the store's round record,
+// atomically) or abandons the round keeping the previous model, and evaluates.
 
 #include <atomic>
 #include <functional>
@@ -26,6 +26,7 @@
 #include "server/server_metrics.h"
 #include "server/session_registry.h"
 #include "server/store.h"
+#include "server/strategy/aggregation_strategy.h"
 
 namespace fedge::server {
 
@@ -83,7 +84,11 @@ class Coordinator {
 
  private:
   absl::StatusOr<RoundReport> RunRound(uint64_t number);
-  absl::Status Commit(Round& round, RoundReport& report,
+  // The strategy's next model from the round's updates; an error is the
+  // reason to abandon the round.
+  absl::StatusOr<tensor::ParameterSet> NextModel(Round& round);
+  absl::Status Commit(Round& round, tensor::ParameterSet state,
+                      RoundReport& report,
                       std::shared_ptr<const GlobalModel>* committed);
   absl::Status RecordAbandoned(Round* round, uint64_t number,
                                const std::string& reason, RoundReport& report);
@@ -127,6 +132,8 @@ class Coordinator {
 
   const config::ServerConfig& config_;
   CoordinatorDeps deps_;
+  // Made by Initialize.
+  std::unique_ptr<AggregationStrategy> strategy_;
   uint64_t next_round_ = 1;
   std::atomic<bool> stopped_{false};
   absl::Mutex stop_mu_;

@@ -19,8 +19,8 @@ void Settings(const config::ServerConfig& c,
   m["strategy.name"] = c.strategy.name;
   m["strategy.max_example_weight"] =
       absl::StrCat(c.strategy.max_example_weight);
-  if (c.strategy.proximal_mu > 0) {
-    m["strategy.proximal_mu"] = absl::StrCat(c.strategy.proximal_mu);
+  for (const auto& [key, value] : config::StrategyParameters(c.strategy)) {
+    m[absl::StrCat("strategy.", key)] = value;
   }
   m["cohort.min_clients"] = absl::StrCat(c.cohort.min_clients);
   m["cohort.available_clients"] = absl::StrCat(c.cohort.available_clients);

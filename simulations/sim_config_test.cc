@@ -1,5 +1,6 @@
 #include "simulations/sim_config.h"
 
+#include <filesystem>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -126,6 +127,19 @@ TEST(SimConfigTest, AnAttackIsReadWithItsParameters) {
   EXPECT_EQ(c->fleet.attack.sigma, 0.5);
   // No attack unless asked for.
   EXPECT_EQ(Parse(kMinimal)->fleet.attack.fraction, 0);
+}
+
+// The example configs the docs point users to all load (tests run from the
+// source tree).
+TEST(SimConfigTest, EveryExampleConfigLoads) {
+  int loaded = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("configs/sim")) {
+    if (entry.path().extension() != ".yaml") continue;
+    absl::StatusOr<SimConfig> config = LoadSimConfig(entry.path().string());
+    EXPECT_TRUE(config.ok()) << entry.path() << ": " << config.status();
+    ++loaded;
+  }
+  EXPECT_GE(loaded, 7);
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 #include "common/config/server_config.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/config/common_schema.h"
 #include "common/config/value_checks.h"
 #include "common/config/yaml_reader.h"
@@ -15,8 +18,9 @@ namespace {
 
 // Aggregation strategies the server implements.
 const std::vector<std::string>& StrategyNames() {
-  static const auto* const kNames =
-      new std::vector<std::string>{"fedavg", "fedprox"};
+  static const auto* const kNames = new std::vector<std::string>{
+      "fedavg",  "fedprox", "fedavgm",      "fedadagrad", "fedadam",
+      "fedyogi", "median",  "trimmed_mean", "krum",       "multi_krum"};
   return *kNames;
 }
 
@@ -111,23 +115,83 @@ void ReadTraining(MapReader training, LocalTrainingConfig* t) {
   training.Optional("max_examples", &t->max_examples);
 }
 
+// Each strategy parameter: its key, the strategies it belongs to, and its
+// value as text.
+struct StrategyParameter {
+  const char* key;
+  std::vector<std::string> strategies;
+  std::function<std::string(const StrategyConfig&)> value;
+};
+
+const std::vector<StrategyParameter>& StrategyParameterTable() {
+  static const auto* const kTable = new std::vector<StrategyParameter>{
+      {"proximal_mu",
+       {"fedprox"},
+       [](const StrategyConfig& s) { return absl::StrCat(s.proximal_mu); }},
+      {"server_learning_rate",
+       {"fedavgm", "fedadagrad", "fedadam", "fedyogi"},
+       [](const StrategyConfig& s) {
+         return absl::StrCat(s.server_learning_rate);
+       }},
+      {"server_momentum",
+       {"fedavgm"},
+       [](const StrategyConfig& s) { return absl::StrCat(s.server_momentum); }},
+      {"beta1",
+       {"fedadagrad", "fedadam", "fedyogi"},
+       [](const StrategyConfig& s) { return absl::StrCat(s.beta1); }},
+      {"beta2",
+       {"fedadam", "fedyogi"},
+       [](const StrategyConfig& s) { return absl::StrCat(s.beta2); }},
+      {"tau",
+       {"fedadagrad", "fedadam", "fedyogi"},
+       [](const StrategyConfig& s) { return absl::StrCat(s.tau); }},
+      {"trim_fraction",
+       {"trimmed_mean"},
+       [](const StrategyConfig& s) { return absl::StrCat(s.trim_fraction); }},
+      {"byzantine",
+       {"krum", "multi_krum"},
+       [](const StrategyConfig& s) { return absl::StrCat(s.byzantine); }},
+      {"multi_krum_m",
+       {"multi_krum"},
+       [](const StrategyConfig& s) { return absl::StrCat(s.multi_krum_m); }},
+  };
+  return *kTable;
+}
+
+bool Contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 void ReadStrategy(MapReader strategy, StrategyConfig* s) {
-  const bool name_ok =
-      strategy.Optional("name", &s->name, OneOf(StrategyNames()));
+  bool ok = strategy.Optional("name", &s->name, OneOf(StrategyNames()));
   strategy.Optional("max_example_weight", &s->max_example_weight);
-  const bool mu_ok =
-      strategy.Optional("proximal_mu", &s->proximal_mu, AtLeast(0.0));
-  if (!name_ok || !mu_ok) return;
+  ok &= strategy.Optional("proximal_mu", &s->proximal_mu, AtLeast(0.0));
+  strategy.Optional("server_learning_rate", &s->server_learning_rate,
+                    GreaterThan(0.0));
+  strategy.Optional("server_momentum", &s->server_momentum,
+                    AtLeastLessThan(0.0, 1.0));
+  strategy.Optional("beta1", &s->beta1, AtLeastLessThan(0.0, 1.0));
+  strategy.Optional("beta2", &s->beta2, AtLeastLessThan(0.0, 1.0));
+  strategy.Optional("tau", &s->tau, GreaterThan(0.0));
+  strategy.Optional("trim_fraction", &s->trim_fraction,
+                    AtLeastLessThan(0.0, 0.5));
+  strategy.Optional("byzantine", &s->byzantine);
+  strategy.Optional("multi_krum_m", &s->multi_krum_m);
+  if (!ok) return;
+  for (const StrategyParameter& p : StrategyParameterTable()) {
+    if (strategy.Has(p.key) && !Contains(p.strategies, s->name)) {
+      strategy.Fail(
+          p.key,
+          absl::StrCat("applies only to strategy ",
+                       absl::StrJoin(p.strategies, ", "), ", not ", s->name,
+                       "; remove it or change ", strategy.KeyPath("name")));
+    }
+  }
   if (s->name == "fedprox" && !(s->proximal_mu > 0)) {
     strategy.Fail(
         "name", absl::StrCat("fedprox needs ", strategy.KeyPath("proximal_mu"),
                              " > 0, the weight of its proximal term (for "
                              "example 0.01)"));
-  } else if (s->name != "fedprox" && s->proximal_mu > 0) {
-    strategy.Fail("proximal_mu",
-                  absl::StrCat("is FedProx's proximal term; set ",
-                               strategy.KeyPath("name"),
-                               ": fedprox to use it, or remove it"));
   }
 }
 
@@ -219,6 +283,42 @@ void ReadServerConfig(MapReader root, ServerConfig* out, bool simulated) {
   }
   ReadEvaluation(root.Child("evaluation"), &c.evaluation);
   ReadCompliance(root.Child("compliance"), &c.compliance);
+  if (IsRobustStrategy(c.strategy.name) && c.secure_aggregation.enabled) {
+    root.Child("strategy")
+        .Fail("name",
+              absl::StrCat(
+                  c.strategy.name,
+                  " needs each client's update, which secure aggregation hides "
+                  "from the server by design; set secure_aggregation.enabled: "
+                  "false "
+                  "to use it (the server then sees every update), or choose a "
+                  "strategy that needs only the sum (fedavg, fedprox, fedavgm, "
+                  "fedadagrad, fedadam, fedyogi)"));
+  }
+  if ((c.strategy.name == "krum" || c.strategy.name == "multi_krum") &&
+      c.cohort.min_clients < 2 * c.strategy.byzantine + 3) {
+    root.Child("cohort").Fail(
+        "min_clients",
+        absl::StrCat(c.strategy.name,
+                     " with strategy.byzantine: ", c.strategy.byzantine,
+                     " needs at least 2f + 3 = ", 2 * c.strategy.byzantine + 3,
+                     " updates a round; raise cohort.min_clients to that or "
+                     "lower strategy.byzantine"));
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> StrategyParameters(
+    const StrategyConfig& s) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const StrategyParameter& p : StrategyParameterTable()) {
+    if (Contains(p.strategies, s.name)) out.emplace_back(p.key, p.value(s));
+  }
+  return out;
+}
+
+bool IsRobustStrategy(const std::string& name) {
+  return name == "median" || name == "trimmed_mean" || name == "krum" ||
+         name == "multi_krum";
 }
 
 absl::StatusOr<ServerConfig> ParseServerConfig(const std::string& yaml,

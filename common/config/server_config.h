@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -63,6 +64,10 @@ struct LocalTrainingConfig {
 };
 
 struct StrategyConfig {
+  // fedavg, fedprox; the server optimisers fedavgm, fedadagrad, fedadam,
+  // fedyogi (they need only the sum, so they work with secure
+  // aggregation); the robust aggregators median, trimmed_mean, krum,
+  // multi_krum (plaintext rounds only: they need each update).
   std::string name = "fedavg";
   // Caps each client's example count used as its FedAvg weight (0: no cap),
   // so one client cannot dominate by claiming many examples.
@@ -70,6 +75,23 @@ struct StrategyConfig {
   // FedProx (name: fedprox): the weight mu of the proximal term
   // (mu / 2) * ||w - w_global||^2 clients add to their local loss.
   double proximal_mu = 0;
+  // Server optimisers (Reddi et al., 2021): the server learning rate eta;
+  // FedAvgM's momentum; the first-moment decay beta1 of FedAdagrad, FedAdam
+  // and FedYogi, the second-moment decay beta2 of the last two, and the
+  // adaptivity tau of all three.
+  double server_learning_rate = 1.0;
+  double server_momentum = 0.9;
+  double beta1 = 0.9;
+  double beta2 = 0.99;
+  double tau = 1e-3;
+  // trimmed_mean: the fraction beta of the largest and of the smallest
+  // values dropped per coordinate, in [0, 0.5).
+  double trim_fraction = 0.1;
+  // krum, multi_krum: f, the Byzantine clients tolerated (a round needs
+  // more than 2f + 2 updates); multi_krum averages the m best-scoring
+  // updates (0: n - f).
+  uint32_t byzantine = 1;
+  uint32_t multi_krum_m = 0;
 };
 
 struct LimitsConfig {
@@ -138,6 +160,15 @@ struct ServerConfig {
   // simulation federations; `fedge sim` sets it on its own server.
   bool accept_virtual_clients = false;
 };
+
+// Whether `name` is a robust aggregator (median, trimmed_mean, krum,
+// multi_krum): it needs each update, so plaintext rounds.
+bool IsRobustStrategy(const std::string& name);
+
+// The parameters that apply to strategy `s.name`, as (key, value) pairs with
+// the config's key names (e.g. {"server_learning_rate", "0.1"} for fedadam).
+std::vector<std::pair<std::string, std::string>> StrategyParameters(
+    const StrategyConfig& s);
 
 // Reads and validates a server config. Relative paths in the file are
 // resolved against the file's directory. Any unknown key, wrong type or

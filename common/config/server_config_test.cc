@@ -296,7 +296,8 @@ TEST(ServerConfigTest, TorchscriptModelNeedsItsFile) {
 TEST(ServerConfigTest, StrategyNameListsAcceptedNames) {
   EXPECT_EQ(Error(kMinimal + "strategy: {name: fedsgd}\n"),
             "server.yaml:7:18: strategy.name: unknown value 'fedsgd' "
-            "(accepted: fedavg, fedprox)");
+            "(accepted: fedavg, fedprox, fedavgm, fedadagrad, fedadam, "
+            "fedyogi, median, trimmed_mean, krum, multi_krum)");
 }
 
 TEST(ServerConfigTest, FedProxNeedsItsMuAndOnlyItUsesIt) {
@@ -308,10 +309,66 @@ TEST(ServerConfigTest, FedProxNeedsItsMuAndOnlyItUsesIt) {
               HasSubstr("strategy.name: fedprox needs strategy.proximal_mu "
                         "> 0"));
   EXPECT_THAT(Error(kMinimal + "strategy: {proximal_mu: 0.1}\n"),
-              HasSubstr("strategy.proximal_mu: is FedProx's proximal term; "
-                        "set strategy.name: fedprox"));
+              HasSubstr("strategy.proximal_mu: applies only to strategy "
+                        "fedprox, not fedavg"));
   EXPECT_THAT(Error(kMinimal + "strategy: {name: fedprox, proximal_mu: -1}\n"),
               HasSubstr("strategy.proximal_mu"));
+}
+
+TEST(ServerConfigTest, StrategyParametersBelongToTheirStrategies) {
+  absl::StatusOr<ServerConfig> c =
+      Parse(kMinimal +
+            "strategy: {name: fedadam, server_learning_rate: 0.1, beta1: 0.8, "
+            "beta2: 0.95, tau: 0.01}\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->strategy.server_learning_rate, 0.1);
+  EXPECT_EQ(c->strategy.beta1, 0.8);
+  EXPECT_EQ(c->strategy.tau, 0.01);
+  EXPECT_THAT(Error(kMinimal + "strategy: {name: fedavgm, beta1: 0.5}\n"),
+              HasSubstr("strategy.beta1: applies only to strategy "
+                        "fedadagrad, fedadam, fedyogi, not fedavgm"));
+  EXPECT_THAT(Error(kMinimal + "strategy: {name: fedadam, beta2: 1.0}\n"),
+              HasSubstr("strategy.beta2"));
+  EXPECT_THAT(
+      Error(kMinimal + "strategy: {name: trimmed_mean, trim_fraction: 0.5}\n"),
+      HasSubstr("strategy.trim_fraction"));
+}
+
+TEST(ServerConfigTest, RobustStrategiesNeedPlaintextRounds) {
+  EXPECT_THAT(Error(kMinimal + "strategy: {name: krum}\n"),
+              HasSubstr("strategy.name: krum needs each client's update, "
+                        "which secure aggregation hides from the server by "
+                        "design; set secure_aggregation.enabled: false"));
+  absl::StatusOr<ServerConfig> c =
+      Parse(kMinimal +
+            "strategy: {name: multi_krum, byzantine: 2, multi_krum_m: 3}\n"
+            "secure_aggregation: {enabled: false}\n"
+            "cohort: {min_clients: 7}\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->strategy.byzantine, 2u);
+  EXPECT_EQ(c->strategy.multi_krum_m, 3u);
+}
+
+TEST(ServerConfigTest, StrategyParametersListsThoseOfTheStrategy) {
+  StrategyConfig s;
+  s.name = "fedadagrad";
+  s.server_learning_rate = 0.25;
+  EXPECT_THAT(
+      StrategyParameters(s),
+      ::testing::ElementsAre(
+          std::pair<std::string, std::string>{"server_learning_rate", "0.25"},
+          std::pair<std::string, std::string>{"beta1", "0.9"},
+          std::pair<std::string, std::string>{"tau", "0.001"}));
+  s.name = "fedavg";
+  EXPECT_TRUE(StrategyParameters(s).empty());
+}
+
+TEST(ServerConfigTest, KrumNeedsMoreThanTwiceTheByzantineClientsPerRound) {
+  EXPECT_THAT(Error(kMinimal + "strategy: {name: krum, byzantine: 2}\n"
+                               "secure_aggregation: {enabled: false}\n"
+                               "cohort: {min_clients: 6}\n"),
+              HasSubstr("cohort.min_clients: krum with strategy.byzantine: 2 "
+                        "needs at least 2f + 3 = 7 updates a round"));
 }
 
 TEST(ServerConfigTest, SecureAggregationIsOnByDefaultAndChecked) {
