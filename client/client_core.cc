@@ -7,6 +7,7 @@
 #include "common/crypto/sha256.h"
 #include "common/net/grpc_status.h"
 #include "common/net/proto_time.h"
+#include "common/privacy/noise_share.h"
 #include "common/tensor/chunking.h"
 #include "common/tensor/serialization.h"
 #include "common/util/file_util.h"
@@ -199,6 +200,10 @@ absl::StatusOr<ClientCore::TrainedDelta> ClientCore::TrainDelta(
   absl::Span<float> d = out.delta.mutable_values();
   absl::Span<const float> g = global->values();
   for (size_t i = 0; i < d.size(); ++i) d[i] -= g[i];
+  // Distributed differential privacy: clip, then add this client's share
+  // of the noise, before anything is quantized or masked.
+  FEDGE_RETURN_IF_ERROR(privacy::ClipAndAddNoiseShare(d, tc.dp_clip_norm(),
+                                                      tc.dp_noise_stddev()));
   out.result = std::move(result);
   {
     absl::MutexLock lock(&mu_);

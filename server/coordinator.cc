@@ -9,8 +9,8 @@
 #include "common/util/file_util.h"
 #include "common/util/logging.h"
 #include "common/util/status_macros.h"
+#include "server/round_state.h"
 #include "server/selection.h"
-#include "server/strategy_state.h"
 
 namespace fedge::server {
 namespace {
@@ -34,6 +34,13 @@ absl::Status Coordinator::Initialize() {
                          models::InitialState(config_.model));
   FEDGE_ASSIGN_OR_RETURN(
       strategy_, AggregationStrategy::Make(config_.strategy, initial.specs()));
+  if (config_.privacy.enabled()) {
+    FEDGE_ASSIGN_OR_RETURN(
+        privacy_,
+        DifferentialPrivacy::Make(config_.privacy,
+                                  std::max(config_.cohort.min_clients,
+                                           config_.cohort.available_clients)));
+  }
   FEDGE_ASSIGN_OR_RETURN(std::optional<ModelRecord> latest,
                          deps_.store->LatestModel());
   std::shared_ptr<const GlobalModel> model;
@@ -51,16 +58,7 @@ absl::Status Coordinator::Initialize() {
     }
     FEDGE_ASSIGN_OR_RETURN(uint64_t last_round, deps_.store->LastRound());
     next_round_ = last_round + 1;
-    absl::Status restored =
-        RestoreStrategyState(config_.run_dir, latest->round, strategy_.get());
-    if (!restored.ok()) {
-      // The model is intact; only the optimiser's momentum is lost.
-      FEDGE_LOG(Warning, "server")
-          << "strategy " << strategy_->name()
-          << " starts with fresh state: the state saved with model version "
-          << model->version << " could not be used (" << restored.message()
-          << ")";
-    }
+    FEDGE_RETURN_IF_ERROR(RestoreRoundStates(latest->round));
     FEDGE_LOG(Info, "server")
         << "resuming run in " << config_.run_dir << " from model version "
         << model->version << "; next round " << next_round_;
@@ -84,6 +82,54 @@ absl::Status Coordinator::Initialize() {
     s.started_at = deps_.clock->Now();
   });
   return absl::OkStatus();
+}
+
+absl::Status Coordinator::RestoreRoundStates(uint64_t round) {
+  if (round == 0) return absl::OkStatus();
+  if (strategy_->has_state()) {
+    absl::StatusOr<std::string> state =
+        LoadRoundState(config_.run_dir, "strategy", round);
+    absl::Status restored =
+        state.ok() ? strategy_->RestoreState(*state) : state.status();
+    if (!restored.ok()) {
+      // The model is intact; only the optimiser's momentum is lost.
+      FEDGE_LOG(Warning, "server")
+          << "strategy " << strategy_->name()
+          << " starts with fresh state: the state saved with round " << round
+          << " could not be used (" << restored.message() << ")";
+    }
+  }
+  if (privacy_ != nullptr) {
+    absl::StatusOr<std::string> ledger =
+        LoadRoundState(config_.run_dir, "privacy", round);
+    absl::Status restored =
+        ledger.ok() ? privacy_->RestoreState(*ledger) : ledger.status();
+    if (!restored.ok()) {
+      // Without the ledger the privacy already spent is unknown: going on
+      // could only understate it.
+      return absl::FailedPreconditionError(absl::StrCat(
+          "differential privacy is on, but the privacy ledger of round ", round,
+          " in ", config_.run_dir, " cannot be used (", restored.message(),
+          "); either the run's earlier rounds had no differential privacy "
+          "or the file was lost. Restore "
+          "privacy/round-NNNNNN.state, or start a new run directory"));
+    }
+    FEDGE_ASSIGN_OR_RETURN(double epsilon, privacy_->Epsilon());
+    FEDGE_LOG(Info, "server") << "privacy spent so far: epsilon " << epsilon
+                              << " at delta " << config_.privacy.delta;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Coordinator::PrivacyBudgetExceeded(double q) const {
+  if (privacy_ == nullptr || config_.privacy.epsilon_budget <= 0) return "";
+  FEDGE_ASSIGN_OR_RETURN(double after, privacy_->EpsilonAfter(q));
+  if (after <= config_.privacy.epsilon_budget) return "";
+  FEDGE_ASSIGN_OR_RETURN(double now, privacy_->Epsilon());
+  return absl::StrFormat(
+      "the privacy budget is spent: this round would take epsilon from %.4g "
+      "to %.4g, over privacy.epsilon_budget %g (delta %g); the run ends",
+      now, after, config_.privacy.epsilon_budget, config_.privacy.delta);
 }
 
 void Coordinator::Stop(const std::string& reason, StopKind kind) {
@@ -247,11 +293,26 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
   RoundOptions options;
   options.number = number;
   options.base = base;
+  const size_t connected = candidates.size();
   options.cohort =
       SelectCohort(std::move(candidates),
                    {config_.cohort.min_clients, config_.cohort.fraction,
                     config_.cohort.max_clients},
                    config_.seed, number);
+  options.sampling_rate = static_cast<double>(options.cohort.size()) /
+                          static_cast<double>(std::max<size_t>(connected, 1));
+  FEDGE_ASSIGN_OR_RETURN(std::string over_budget,
+                         PrivacyBudgetExceeded(options.sampling_rate));
+  if (!over_budget.empty()) {
+    FEDGE_LOG(Warning, "server") << "round " << number << ": " << over_budget;
+    FEDGE_RETURN_IF_ERROR(
+        RecordAbandoned(nullptr, number, over_budget, report));
+    Stop(over_budget, StopKind::kEndRun);
+    return report;
+  }
+  if (privacy_ != nullptr && privacy_->config().central()) {
+    options.clip_norm = privacy_->clip_norm();
+  }
   options.max_example_weight = config_.strategy.max_example_weight;
   options.keep_updates = strategy_->needs_updates();
   options.audit = deps_.audit;
@@ -279,6 +340,12 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
   *task.mutable_train() = MakeTrainTask(number, *base, training_deadline);
   if (round->secure())
     *task.mutable_train()->mutable_secagg() = *options.secagg;
+  if (privacy_ != nullptr && privacy_->config().distributed()) {
+    v1::TrainingConfig* tc = task.mutable_train()->mutable_config();
+    tc->set_dp_clip_norm(privacy_->clip_norm());
+    tc->set_dp_noise_stddev(
+        privacy_->NoiseShareStddev(options.secagg->threshold()));
+  }
   for (const std::string& id : round->cohort()) {
     std::shared_ptr<ClientSession> session = deps_.sessions->Find(id);
     if (session == nullptr || !session->Push(task)) {
@@ -376,6 +443,10 @@ absl::StatusOr<tensor::ParameterSet> Coordinator::NextModel(Round& round) {
         " accepted updates, the round has ", accepted));
   }
   FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSet mean, round.Aggregate());
+  if (privacy_ != nullptr && privacy_->config().central()) {
+    FEDGE_RETURN_IF_ERROR(privacy_->AddCentralNoise(
+        round.base().state, &mean, accepted, round.num_within_clip()));
+  }
   std::vector<KeptUpdate> kept = round.TakeKeptUpdates();
   std::vector<absl::Span<const float>> updates;
   std::vector<double> weights;
@@ -400,8 +471,18 @@ absl::Status Coordinator::Commit(
   // record without its file.
   FEDGE_RETURN_IF_ERROR(
       WriteCheckpoint(config_.run_dir, round.number(), *model));
-  FEDGE_RETURN_IF_ERROR(
-      SaveStrategyState(config_.run_dir, round.number(), *strategy_));
+  if (strategy_->has_state()) {
+    FEDGE_ASSIGN_OR_RETURN(std::string state, strategy_->SerializeState());
+    FEDGE_RETURN_IF_ERROR(
+        SaveRoundState(config_.run_dir, "strategy", round.number(), state));
+  }
+  std::optional<v1::PrivacySpent> spent;
+  if (privacy_ != nullptr) {
+    FEDGE_ASSIGN_OR_RETURN(spent, privacy_->Account(round.sampling_rate()));
+    FEDGE_RETURN_IF_ERROR(SaveRoundState(config_.run_dir, "privacy",
+                                         round.number(),
+                                         privacy_->SerializeState()));
+  }
   RoundRecord record;
   record.round = round.number();
   record.status = "completed";
@@ -425,6 +506,17 @@ absl::Status Coordinator::Commit(
   model_record.created_at = record.finished_at;
   FEDGE_RETURN_IF_ERROR(deps_.store->CommitRound(record, model_record));
   AuditCommit(round, *model, round.train_summary().num_examples);
+  if (spent.has_value()) {
+    v1::AuditEvent event;
+    *event.mutable_privacy_spent() = *spent;
+    Audit(round.number(), std::move(event));
+    report.epsilon = spent->epsilon();
+    deps_.metrics->privacy_epsilon->Set(spent->epsilon());
+    FEDGE_LOG(Info, "server")
+        << "round " << round.number() << ": privacy spent epsilon "
+        << spent->epsilon() << " (this round " << spent->round_epsilon()
+        << ") at delta " << spent->delta();
+  }
   // Fail closed: a model whose commit the log does not show is not served.
   if (deps_.audit != nullptr) FEDGE_RETURN_IF_ERROR(deps_.audit->healthy());
   deps_.run->PublishModel(model);

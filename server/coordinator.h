@@ -20,6 +20,7 @@
 #include "common/models/evaluator.h"
 #include "common/util/clock.h"
 #include "server/audit_trail.h"
+#include "server/differential_privacy.h"
 #include "server/round.h"
 #include "server/round_report.h"
 #include "server/run_state.h"
@@ -87,6 +88,12 @@ class Coordinator {
   // The strategy's next model from the round's updates; an error is the
   // reason to abandon the round.
   absl::StatusOr<tensor::ParameterSet> NextModel(Round& round);
+  // Loads the strategy's state and the privacy ledger saved with the model
+  // of `round` (resume).
+  absl::Status RestoreRoundStates(uint64_t round);
+  // Differential privacy: the reason to end the run instead of starting a
+  // round with sampling rate `q`, or "" if the budget allows it.
+  absl::StatusOr<std::string> PrivacyBudgetExceeded(double q) const;
   absl::Status Commit(Round& round, tensor::ParameterSet state,
                       RoundReport& report,
                       std::shared_ptr<const GlobalModel>* committed);
@@ -132,8 +139,9 @@ class Coordinator {
 
   const config::ServerConfig& config_;
   CoordinatorDeps deps_;
-  // Made by Initialize.
+  // Made by Initialize; privacy_ only with differential privacy on.
   std::unique_ptr<AggregationStrategy> strategy_;
+  std::unique_ptr<DifferentialPrivacy> privacy_;
   uint64_t next_round_ = 1;
   std::atomic<bool> stopped_{false};
   absl::Mutex stop_mu_;

@@ -31,6 +31,9 @@ absl::Status Coordinator::PrepareSecureRound(uint64_t number,
       options->certificates[id] = session->info().peer.certificate_pem;
     }
   }
+  if (privacy_ != nullptr && privacy_->config().distributed()) {
+    params->set_clip_range(privacy_->SecAggClipRange(params->threshold()));
+  }
   options->secagg = *std::move(params);
   FEDGE_LOG(Info, "server")
       << "round " << number << ": secure aggregation "

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/privacy/adaptive_clipping.h"
 #include "common/secagg/quantizer.h"
 #include "common/secagg/ring.h"
 #include "common/tensor/serialization.h"
@@ -137,7 +138,20 @@ absl::Status Round::Accept(const std::string& client_id,
   if (options_.max_example_weight > 0) {
     weight = std::min(weight, options_.max_example_weight);
   }
-  FEDGE_RETURN_IF_ERROR(sum_.Add(delta, weight));
+  if (options_.clip_norm > 0) {
+    // Central DP: the sum sees the clipped delta only.
+    std::vector<float> clipped(delta.values.begin(), delta.values.end());
+    const double norm =
+        privacy::ClipToNorm(absl::MakeSpan(clipped), options_.clip_norm);
+    if (!std::isfinite(norm)) {
+      return absl::InvalidArgumentError("update holds a non-finite value");
+    }
+    FEDGE_RETURN_IF_ERROR(
+        sum_.Add(tensor::ParameterSetView{delta.specs, clipped}, weight));
+    if (norm <= options_.clip_norm) ++within_clip_;
+  } else {
+    FEDGE_RETURN_IF_ERROR(sum_.Add(delta, weight));
+  }
   if (options_.keep_updates) {
     kept_.push_back(
         {client_id,
@@ -400,6 +414,11 @@ absl::StatusOr<tensor::ParameterSet> Round::Aggregate() {
   for (size_t i = 0; i < values.size(); ++i) values[i] += mean.delta[i];
   secure_weight_ = mean.total_weight;
   return next;
+}
+
+uint32_t Round::num_within_clip() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return within_clip_;
 }
 
 uint32_t Round::num_accepted() const {

@@ -46,6 +46,11 @@ struct RoundOptions {
   // until the round is aggregated, O(clients x model) memory, instead of
   // only their running sum.
   bool keep_updates = false;
+  // Central differential privacy (plaintext rounds): each accepted delta is
+  // clipped to this L2 norm before it is summed (0: no clipping).
+  double clip_norm = 0;
+  // The share of the connected clients selected (the privacy ledger's q).
+  double sampling_rate = 0;
 };
 
 // An accepted plaintext update, kept for a robust aggregator.
@@ -83,6 +88,7 @@ class Round {
 
   uint64_t number() const { return options_.number; }
   const GlobalModel& base() const { return *options_.base; }
+  double sampling_rate() const { return options_.sampling_rate; }
   const std::vector<std::string>& cohort() const { return options_.cohort; }
   const UpdateExpectation& expectation() const { return expectation_; }
   bool secure() const { return options_.secagg.has_value(); }
@@ -160,6 +166,8 @@ class Round {
   // model state, base + the example-weighted mean delta.
   absl::StatusOr<tensor::ParameterSet> Aggregate();
   uint32_t num_accepted() const;
+  // With clip_norm: the accepted deltas whose norm was within it.
+  uint32_t num_within_clip() const;
   TrainSummary train_summary() const;
   EvalSummary eval_summary() const;
   // Every cohort member's outcome, for the store.
@@ -217,6 +225,7 @@ class Round {
   bool interrupted_ ABSL_GUARDED_BY(mu_) = false;
   FedAvgAccumulator sum_ ABSL_GUARDED_BY(mu_);
   std::vector<KeptUpdate> kept_ ABSL_GUARDED_BY(mu_);
+  uint32_t within_clip_ ABSL_GUARDED_BY(mu_) = 0;
   std::unique_ptr<secagg::SecAggServer> secagg_ ABSL_GUARDED_BY(mu_);
   uint64_t secure_weight_ ABSL_GUARDED_BY(mu_) = 0;
   double loss_sum_ ABSL_GUARDED_BY(mu_) = 0;

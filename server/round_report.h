@@ -4,6 +4,7 @@
 // What happened in one round, as reported to observers (progress display,
 // metrics.jsonl, Prometheus, tests).
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,6 +31,8 @@ struct RoundReport {
   TrainSummary train;
   EvalSummary federated_eval;
   std::optional<models::EvalMetrics> central_eval;
+  // Differential privacy spent by the run after this round (NaN when off).
+  double epsilon = std::nan("");
   double selection_seconds = 0;
   double training_seconds = 0;
   double aggregation_seconds = 0;

@@ -97,6 +97,9 @@ std::string RunReporter::SummaryLine(const RoundReport& r) {
   if (!std::isnan(r.train.loss)) {
     absl::StrAppendFormat(&line, " · train loss %.4f", r.train.loss);
   }
+  if (!std::isnan(r.epsilon)) {
+    absl::StrAppendFormat(&line, " · ε %.3g", r.epsilon);
+  }
   absl::StrAppendFormat(&line, " · up %s · down %s · %.1f s",
                         HumanBytes(r.bytes_up), HumanBytes(r.bytes_down),
                         r.total_seconds);
@@ -142,6 +145,7 @@ std::string RunReporter::JsonLine(const RoundReport& r) {
   w.Key("dropped").Uint(r.dropped);
   w.Key("rejected").Uint(r.rejected);
   w.EndObject();
+  if (!std::isnan(r.epsilon)) w.Key("epsilon").Double(r.epsilon);
   w.Key("bytes").BeginObject();
   w.Key("up").Uint(r.bytes_up);
   w.Key("down").Uint(r.bytes_down);

@@ -44,6 +44,19 @@ void Settings(const config::ServerConfig& c,
     m["secure_aggregation.bits"] = absl::StrCat(s.ring_bits);
     m["secure_aggregation.max_weight"] = absl::StrCat(s.max_weight);
   }
+  const config::PrivacyConfig& p = c.privacy;
+  m["privacy.mode"] = p.mode;
+  if (p.enabled()) {
+    m["privacy.clip_norm"] = absl::StrCat(p.clip_norm);
+    m["privacy.noise_multiplier"] = absl::StrCat(p.noise_multiplier);
+    m["privacy.adaptive_clipping"] = p.adaptive_clipping ? "true" : "false";
+    if (p.adaptive_clipping) {
+      m["privacy.target_quantile"] = absl::StrCat(p.target_quantile);
+      m["privacy.clip_learning_rate"] = absl::StrCat(p.clip_learning_rate);
+    }
+    m["privacy.delta"] = absl::StrCat(p.delta);
+    m["privacy.epsilon_budget"] = absl::StrCat(p.epsilon_budget);
+  }
 }
 
 std::string Fingerprint(const std::string& pem) {
@@ -66,6 +79,10 @@ v1::AuditEvent RunStartedEvent(const config::ServerConfig& config,
   r->set_secure_aggregation(config.secure_aggregation.enabled);
   *r->mutable_processing() = config.compliance.record;
   Settings(config, r->mutable_settings());
+  if (config.privacy.enabled()) {
+    r->set_epsilon_budget(config.privacy.epsilon_budget);
+    r->set_delta(config.privacy.delta);
+  }
   r->set_model_version(facts.model_version);
   r->set_model_sha256(crypto::DigestBytes(facts.model_sha256));
   r->set_resumed(facts.resumed);

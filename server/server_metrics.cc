@@ -34,6 +34,10 @@ ServerMetrics::ServerMetrics(metrics::Registry* r)
                            "Latest central (else federated) accuracy.")),
       loss(r->GetGauge("fedge_server_loss",
                        "Latest central (else federated) loss.")),
+      privacy_epsilon(r->GetGauge(
+          "fedge_server_privacy_epsilon",
+          "Differential privacy spent by the run so far (epsilon at the "
+          "configured delta; 0 when differential privacy is off).")),
       round_seconds(r->GetHistogram(
           "fedge_server_round_seconds", "Wall time of rounds.",
           {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600})) {}

@@ -25,6 +25,8 @@ struct ServerMetrics {
   metrics::Gauge* model_version;
   metrics::Gauge* accuracy;
   metrics::Gauge* loss;
+  // Differential privacy: epsilon spent so far (0 when off).
+  metrics::Gauge* privacy_epsilon;
   metrics::Histogram* round_seconds;
 };
 

@@ -3,13 +3,11 @@
 // Trimmed mean and Multi-Krum should keep the accuracy of the clean run.
 
 #include <cmath>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/str_format.h"
-#include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
-#include "simulations/simulation.h"
+#include "simulations/sim_test_run.h"
 
 namespace fedge::sim {
 namespace {
@@ -60,18 +58,7 @@ fleet:
 
 // The central accuracy after the last round.
 double FinalAccuracy(const std::string& yaml, const std::string& name) {
-  absl::StatusOr<SimConfig> config = ParseSimConfig(yaml, "test.yaml", "/");
-  EXPECT_TRUE(config.ok()) << config.status();
-  if (!config.ok()) return NAN;
-  config->run_dir = fedge::testing::MakeTempDir(name) + "/run";
-  SimulationOptions options;
-  options.show_progress = false;
-  std::ostringstream out;
-  options.out = &out;
-  auto sim = Simulation::Create(*std::move(config), options);
-  EXPECT_TRUE(sim.ok()) << sim.status();
-  if (!sim.ok()) return NAN;
-  absl::StatusOr<SimulationResult> result = (*sim)->Run();
+  absl::StatusOr<SimulationResult> result = RunTestSimulation(yaml, name);
   EXPECT_TRUE(result.ok()) << result.status();
   if (!result.ok() || result->rounds.empty()) return NAN;
   for (const RoundRow& row : result->rounds) {

@@ -229,6 +229,50 @@ void ReadLimits(MapReader limits, LimitsConfig* l) {
                   AtLeast<uint32_t>(1));
 }
 
+void ReadPrivacy(MapReader privacy, PrivacyConfig* p) {
+  static const auto* const kModes =
+      new std::vector<std::string>{"none", "central", "distributed"};
+  if (!privacy.Optional("mode", &p->mode, OneOf(*kModes))) return;
+  privacy.Optional("clip_norm", &p->clip_norm, GreaterThan(0.0));
+  privacy.Optional("noise_multiplier", &p->noise_multiplier, GreaterThan(0.0));
+  privacy.Optional("adaptive_clipping", &p->adaptive_clipping);
+  privacy.Optional("target_quantile", &p->target_quantile,
+                   GreaterThanLessThan(0.0, 1.0));
+  privacy.Optional("clip_learning_rate", &p->clip_learning_rate,
+                   GreaterThan(0.0));
+  privacy.Optional("count_noise_stddev", &p->count_noise_stddev, AtLeast(0.0));
+  privacy.Optional("delta", &p->delta, GreaterThanLessThan(0.0, 1.0));
+  privacy.Optional("epsilon_budget", &p->epsilon_budget, AtLeast(0.0));
+  if (!p->enabled()) {
+    for (const char* key :
+         {"clip_norm", "noise_multiplier", "adaptive_clipping",
+          "target_quantile", "clip_learning_rate", "count_noise_stddev",
+          "delta", "epsilon_budget"}) {
+      if (privacy.Has(key)) {
+        privacy.Fail(
+            key, absl::StrCat("has no effect with ", privacy.KeyPath("mode"),
+                              ": none; set mode: central or "
+                              "distributed, or remove it"));
+      }
+    }
+    return;
+  }
+  if (!p->adaptive_clipping) {
+    for (const char* key :
+         {"target_quantile", "clip_learning_rate", "count_noise_stddev"}) {
+      if (privacy.Has(key)) {
+        privacy.Fail(
+            key, absl::StrCat("applies only with ",
+                              privacy.KeyPath("adaptive_clipping"), ": true"));
+      }
+    }
+  } else if (!p->central()) {
+    privacy.Fail("adaptive_clipping",
+                 "is available with mode: central only (with distributed "
+                 "noise the server cannot count the clipped updates)");
+  }
+}
+
 void ReadEvaluation(MapReader evaluation, EvaluationConfig* e) {
   evaluation.Optional("federated_every", &e->federated_every);
   const bool central_ok =
@@ -251,6 +295,38 @@ void ReadEvaluation(MapReader evaluation, EvaluationConfig* e) {
 }
 
 }  // namespace
+
+// Differential privacy against the rest of the config.
+void CheckPrivacy(MapReader root, ServerConfig* c) {
+  const PrivacyConfig& p = c->privacy;
+  if (!p.enabled()) return;
+  MapReader privacy = root.Child("privacy");
+  if (p.central() && c->secure_aggregation.enabled) {
+    privacy.Fail(
+        "mode",
+        "central has the server clip each update and add the noise, so the "
+        "server must see each update; set secure_aggregation.enabled: false, "
+        "or use mode: distributed, where the clients add the noise under "
+        "secure aggregation");
+  } else if (p.distributed() && !c->secure_aggregation.enabled) {
+    privacy.Fail("mode",
+                 "distributed needs secure_aggregation.enabled: true (the "
+                 "clients' noise shares only add up to the full noise in the "
+                 "securely aggregated sum); without it use mode: central");
+  }
+  if (IsRobustStrategy(c->strategy.name)) {
+    root.Child("strategy")
+        .Fail("name",
+              absl::StrCat(c->strategy.name,
+                           " cannot be combined with differential "
+                           "privacy, whose noise is calibrated to a sum "
+                           "of clipped updates; use fedavg or a server "
+                           "optimiser (fedavgm, fedadam, ...)"));
+  }
+  // Every update counts once: its weight is what the clip bounds.
+  c->strategy.max_example_weight = 1;
+  c->secure_aggregation.max_weight = 1;
+}
 
 void ReadServerConfig(MapReader root, ServerConfig* out, bool simulated) {
   ServerConfig& c = *out;
@@ -282,6 +358,7 @@ void ReadServerConfig(MapReader root, ServerConfig* out, bool simulated) {
         .Optional("accept_virtual_clients", &c.accept_virtual_clients);
   }
   ReadEvaluation(root.Child("evaluation"), &c.evaluation);
+  ReadPrivacy(root.Child("privacy"), &c.privacy);
   ReadCompliance(root.Child("compliance"), &c.compliance);
   if (IsRobustStrategy(c.strategy.name) && c.secure_aggregation.enabled) {
     root.Child("strategy")
@@ -295,6 +372,7 @@ void ReadServerConfig(MapReader root, ServerConfig* out, bool simulated) {
                   "strategy that needs only the sum (fedavg, fedprox, fedavgm, "
                   "fedadagrad, fedadam, fedyogi)"));
   }
+  CheckPrivacy(root, &c);
   if ((c.strategy.name == "krum" || c.strategy.name == "multi_krum") &&
       c.cohort.min_clients < 2 * c.strategy.byzantine + 3) {
     root.Child("cohort").Fail(

@@ -94,6 +94,36 @@ struct StrategyConfig {
   uint32_t multi_krum_m = 0;
 };
 
+// Differential privacy (docs/privacy.md). With a mode other than "none"
+// every accepted update counts once (weight 1), is clipped to L2 norm
+// clip_norm, and Gaussian noise of standard deviation
+// noise_multiplier * clip_norm is added to the sum.
+struct PrivacyConfig {
+  // none; central: the server clips each update and adds the noise
+  // (plaintext rounds); distributed: each client clips and adds its share
+  // of the noise before secure aggregation, so the server never sees a
+  // noiseless sum.
+  std::string mode = "none";
+  double clip_norm = 1.0;         // S; the first clip norm if adaptive
+  double noise_multiplier = 1.0;  // z
+  // central only: clip at a privately estimated quantile of the update
+  // norms (Andrew et al., 2021).
+  bool adaptive_clipping = false;
+  double target_quantile = 0.5;
+  double clip_learning_rate = 0.2;
+  // The noise on the count of clipped updates; 0: expected cohort / 20.
+  double count_noise_stddev = 0;
+  // The delta of the (epsilon, delta) reported; choose it well below
+  // 1 / (number of clients).
+  double delta = 1e-5;
+  // Stop the run before a round would take epsilon past this; 0: no budget.
+  double epsilon_budget = 0;
+
+  bool enabled() const { return mode != "none"; }
+  bool central() const { return mode == "central"; }
+  bool distributed() const { return mode == "distributed"; }
+};
+
 struct LimitsConfig {
   // Uploads buffered at once; more wait (gRPC flow control holds them back),
   // so the server's memory is bounded by this many models plus the sum.
@@ -150,6 +180,7 @@ struct ServerConfig {
   DeadlineConfig deadlines;
   LocalTrainingConfig training;
   StrategyConfig strategy;
+  PrivacyConfig privacy;
   // Secure aggregation (SecAgg+): on by default.
   secagg::SecAggConfig secure_aggregation;
   LimitsConfig limits;

@@ -183,7 +183,8 @@ TEST(ServerConfigTest, UnknownKeyIsReportedWithSuggestion) {
             "server.yaml:7:1: round: unknown key (did you mean 'rounds'?); "
             "known keys: run, listen, metrics_listen, tls, audit, model, "
             "rounds, cohort, deadlines, training, strategy, "
-            "secure_aggregation, limits, simulation, evaluation, compliance");
+            "secure_aggregation, limits, simulation, evaluation, privacy, "
+            "compliance");
 }
 
 TEST(ServerConfigTest, WrongTypeIsReported) {
@@ -363,6 +364,71 @@ TEST(ServerConfigTest, StrategyParametersListsThoseOfTheStrategy) {
   EXPECT_TRUE(StrategyParameters(s).empty());
 }
 
+TEST(ServerConfigTest, PrivacyIsOffByDefaultAndChecked) {
+  absl::StatusOr<ServerConfig> off = Parse(kMinimal);
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_FALSE(off->privacy.enabled());
+  EXPECT_THAT(Error(kMinimal + "privacy: {clip_norm: 1}\n"),
+              HasSubstr("privacy.clip_norm: has no effect with privacy.mode: "
+                        "none"));
+  EXPECT_THAT(Error(kMinimal + "privacy: {mode: local}\n"),
+              HasSubstr("privacy.mode: unknown value 'local' (accepted: "
+                        "none, central, distributed)"));
+
+  absl::StatusOr<ServerConfig> distributed =
+      Parse(kMinimal +
+            "privacy: {mode: distributed, clip_norm: 0.5, noise_multiplier: "
+            "1.1, delta: 1e-6, epsilon_budget: 8}\n"
+            "strategy: {max_example_weight: 100}\n");
+  ASSERT_TRUE(distributed.ok()) << distributed.status();
+  EXPECT_TRUE(distributed->privacy.distributed());
+  EXPECT_EQ(distributed->privacy.noise_multiplier, 1.1);
+  EXPECT_EQ(distributed->privacy.delta, 1e-6);
+  EXPECT_EQ(distributed->privacy.epsilon_budget, 8);
+  // Every update counts once under differential privacy.
+  EXPECT_EQ(distributed->strategy.max_example_weight, 1u);
+  EXPECT_EQ(distributed->secure_aggregation.max_weight, 1u);
+
+  EXPECT_THAT(Error(kMinimal + "privacy: {mode: distributed, delta: 1}\n"),
+              HasSubstr("privacy.delta"));
+  EXPECT_THAT(
+      Error(kMinimal + "privacy: {mode: central, noise_multiplier: 0}\n"),
+      HasSubstr("privacy.noise_multiplier"));
+}
+
+TEST(ServerConfigTest, PrivacyModesMatchSecureAggregation) {
+  EXPECT_THAT(Error(kMinimal + "privacy: {mode: central}\n"),
+              HasSubstr("privacy.mode: central has the server clip each "
+                        "update and add the noise, so the server must see "
+                        "each update; set secure_aggregation.enabled: false"));
+  EXPECT_THAT(Error(kMinimal + "privacy: {mode: distributed}\n"
+                               "secure_aggregation: {enabled: false}\n"),
+              HasSubstr("privacy.mode: distributed needs "
+                        "secure_aggregation.enabled: true"));
+  EXPECT_THAT(Error(kMinimal +
+                    "privacy: {mode: distributed, adaptive_clipping: true}\n"),
+              HasSubstr("privacy.adaptive_clipping: is available with mode: "
+                        "central only"));
+  EXPECT_THAT(
+      Error(kMinimal + "privacy: {mode: central, target_quantile: 0.7}\n"
+                       "secure_aggregation: {enabled: false}\n"),
+      HasSubstr("privacy.target_quantile: applies only with "
+                "privacy.adaptive_clipping: true"));
+  EXPECT_THAT(Error(kMinimal + "privacy: {mode: central}\n"
+                               "secure_aggregation: {enabled: false}\n"
+                               "strategy: {name: median}\n"),
+              HasSubstr("strategy.name: median cannot be combined with "
+                        "differential privacy"));
+  absl::StatusOr<ServerConfig> adaptive =
+      Parse(kMinimal +
+            "privacy: {mode: central, adaptive_clipping: true, "
+            "target_quantile: 0.7, clip_learning_rate: 0.1}\n"
+            "secure_aggregation: {enabled: false}\n"
+            "strategy: {name: fedadam, server_learning_rate: 0.01}\n");
+  ASSERT_TRUE(adaptive.ok()) << adaptive.status();
+  EXPECT_EQ(adaptive->privacy.target_quantile, 0.7);
+}
+
 TEST(ServerConfigTest, KrumNeedsMoreThanTwiceTheByzantineClientsPerRound) {
   EXPECT_THAT(Error(kMinimal + "strategy: {name: krum, byzantine: 2}\n"
                                "secure_aggregation: {enabled: false}\n"
@@ -406,7 +472,7 @@ TEST(ServerConfigTest, AllProblemsAreReportedTogether) {
             "server.yaml:9:1: foo: unknown key; known keys: run, listen, "
             "metrics_listen, tls, audit, model, rounds, cohort, deadlines, "
             "training, strategy, secure_aggregation, limits, simulation, "
-            "evaluation, compliance");
+            "evaluation, privacy, compliance");
 }
 
 TEST(ServerConfigTest, RelativePathsResolveAgainstTheBaseDir) {

@@ -85,6 +85,12 @@ Check<T> AtLeastLessThan(T lo, T hi) {
   return internal::RangeCheck<T>(lo, false, hi, true);
 }
 
+// lo < value < hi.
+template <typename T>
+Check<T> GreaterThanLessThan(T lo, T hi) {
+  return internal::RangeCheck<T>(lo, true, hi, true);
+}
+
 // One of `accepted`: "unknown value 'x' (accepted: a, b)".
 Check<std::string> OneOf(std::vector<std::string> accepted);
 

@@ -7,7 +7,7 @@
 #include "common/util/file_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/strategy_state.h"
+#include "server/round_state.h"
 
 namespace fedge::server {
 namespace {
@@ -127,21 +127,25 @@ TEST(AggregationStrategyTest, StateSurvivesARestartThroughTheRunDirectory) {
   ASSERT_NE(first, nullptr);
   auto r1 = first->Next(Model({0, 0}), Model({1, -1}), {}, {});
   ASSERT_TRUE(r1.ok());
-  ASSERT_TRUE(SaveStrategyState(dir, 1, *first).ok());
+  auto state = first->SerializeState();
+  ASSERT_TRUE(state.ok());
+  ASSERT_TRUE(SaveRoundState(dir, "strategy", 1, *state).ok());
   auto expected = first->Next(*r1, Model({1, 1}), {}, {});
   ASSERT_TRUE(expected.ok());
 
   // A restarted server: fresh strategy, state restored from round 1.
   auto second = Make(c);
   ASSERT_NE(second, nullptr);
-  ASSERT_TRUE(RestoreStrategyState(dir, 1, second.get()).ok());
+  auto saved = LoadRoundState(dir, "strategy", 1);
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  ASSERT_TRUE(second->RestoreState(*saved).ok());
   auto resumed = second->Next(*r1, Model({1, 1}), {}, {});
   ASSERT_TRUE(resumed.ok());
   EXPECT_EQ(Values(*resumed), Values(*expected));
 
   // A missing file is NotFound; a damaged one is DataLoss; another rule's
   // state is refused.
-  EXPECT_EQ(RestoreStrategyState(dir, 7, second.get()).code(),
+  EXPECT_EQ(LoadRoundState(dir, "strategy", 7).status().code(),
             absl::StatusCode::kNotFound);
   const std::string path = util::JoinPath(dir, "strategy/round-000001.state");
   auto bytes = util::ReadFile(path);
@@ -149,12 +153,12 @@ TEST(AggregationStrategyTest, StateSurvivesARestartThroughTheRunDirectory) {
   std::string damaged = *bytes;
   damaged.back() ^= 1;
   ASSERT_TRUE(util::WriteFileAtomically(path, damaged).ok());
-  EXPECT_EQ(RestoreStrategyState(dir, 1, second.get()).code(),
+  EXPECT_EQ(LoadRoundState(dir, "strategy", 1).status().code(),
             absl::StatusCode::kDataLoss);
   ASSERT_TRUE(util::WriteFileAtomically(path, *bytes).ok());
   auto yogi = Make(Named("fedyogi"));
   ASSERT_NE(yogi, nullptr);
-  EXPECT_EQ(RestoreStrategyState(dir, 1, yogi.get()).code(),
+  EXPECT_EQ(yogi->RestoreState(*saved).code(),
             absl::StatusCode::kInvalidArgument);
 }
 
