@@ -7,11 +7,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 
 #include "absl/strings/str_split.h"
 #include "common/crypto/sha256.h"
+#include "common/privacy/accountant.h"
 #include "common/tensor/chunking.h"
 #include "common/tensor/serialization.h"
 #include "common/util/file_util.h"
@@ -531,6 +534,78 @@ TEST(FederationTest, ClientsOutliveServerRestartsAndTheRunResumes) {
   EXPECT_EQ((*rounds)[2].model_version, 3u);
   EXPECT_GE(c1.client().stats().joins, 2u);
   EXPECT_GE(c2.client().stats().joins, 2u);
+}
+
+// The last epsilon in a run directory's metrics.jsonl.
+double LastEpsilon(const std::string& run_dir) {
+  double epsilon = -1;
+  for (const std::string& line :
+       ReadLines(util::JoinPath(run_dir, "metrics.jsonl"))) {
+    const size_t at = line.find("\"epsilon\":");
+    if (at != std::string::npos) {
+      epsilon = std::strtod(line.c_str() + at + 10, nullptr);
+    }
+  }
+  return epsilon;
+}
+
+// A server optimiser's state and the privacy ledger are saved with each
+// round; a server resuming the run picks both up, and without the ledger it
+// refuses to go on rather than understate the privacy spent.
+TEST(FederationTest, OptimizerStateAndPrivacyLedgerSurviveARestart) {
+  TestPki pki = MakePki({"c1", "c2"});
+  std::string run_dir = MakeTempDir("fedge_run");
+  config::ServerConfig config = SmallServerConfig(pki, run_dir, 2, 2);
+  config.strategy.name = "fedavgm";
+  config.strategy.server_learning_rate = 1.0;
+  config.strategy.max_example_weight = 1;
+  config.privacy.mode = "central";
+  config.privacy.clip_norm = 1.0;
+  config.privacy.noise_multiplier = 2.0;
+  config.privacy.delta = 1e-5;
+  const data::Dataset& data = FashionMnistTest();
+  auto run_rounds = [&](uint32_t rounds) {
+    config.rounds = rounds;
+    auto server = StartServer(config);
+    if (server == nullptr) return;
+    ClientThread c1(pki, "c1", server->port(), Slice(data, 0, 100));
+    ClientThread c2(pki, "c2", server->port(), Slice(data, 100, 100));
+    c1.Start();
+    c2.Start();
+    EXPECT_TRUE(server->Wait().ok());
+    EXPECT_TRUE(c1.Join().ok());
+    EXPECT_TRUE(c2.Join().ok());
+    server->Shutdown();
+  };
+  run_rounds(2);
+  EXPECT_TRUE(
+      util::PathExists(util::JoinPath(run_dir, "strategy/round-000002.state")));
+  EXPECT_TRUE(
+      util::PathExists(util::JoinPath(run_dir, "privacy/round-000002.state")));
+  run_rounds(3);  // resumes for round 3
+
+  // q = 2 of 2 connected clients each round: epsilon of three rounds, not of
+  // one (the ledger was restored).
+  privacy::RdpAccountant three;
+  three.Compose(1.0, 2.0, 3);
+  EXPECT_NEAR(LastEpsilon(run_dir), three.Epsilon(1e-5)->epsilon, 1e-9);
+  // Only the two newest rounds' states are kept.
+  EXPECT_FALSE(
+      util::PathExists(util::JoinPath(run_dir, "privacy/round-000001.state")));
+
+  // Without the ledger the server will not resume.
+  ASSERT_EQ(std::remove(
+                util::JoinPath(run_dir, "privacy/round-000003.state").c_str()),
+            0);
+  config.rounds = 4;
+  server::ServerOptions options;
+  options.config = config;
+  options.show_progress = false;
+  auto refused = server::FederationServer::Start(std::move(options));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("the privacy ledger of round 3"));
 }
 
 }  // namespace
