@@ -511,6 +511,7 @@ absl::Status Coordinator::Commit(
     *event.mutable_privacy_spent() = *spent;
     Audit(round.number(), std::move(event));
     report.epsilon = spent->epsilon();
+    report.round_epsilon = spent->round_epsilon();
     deps_.metrics->privacy_epsilon->Set(spent->epsilon());
     FEDGE_LOG(Info, "server")
         << "round " << round.number() << ": privacy spent epsilon "

@@ -31,8 +31,10 @@ struct RoundReport {
   TrainSummary train;
   EvalSummary federated_eval;
   std::optional<models::EvalMetrics> central_eval;
-  // Differential privacy spent by the run after this round (NaN when off).
+  // Differential privacy spent by the run after this round, and by this
+  // round alone (NaN when off).
   double epsilon = std::nan("");
+  double round_epsilon = std::nan("");
   double selection_seconds = 0;
   double training_seconds = 0;
   double aggregation_seconds = 0;

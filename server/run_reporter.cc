@@ -145,7 +145,10 @@ std::string RunReporter::JsonLine(const RoundReport& r) {
   w.Key("dropped").Uint(r.dropped);
   w.Key("rejected").Uint(r.rejected);
   w.EndObject();
-  if (!std::isnan(r.epsilon)) w.Key("epsilon").Double(r.epsilon);
+  if (!std::isnan(r.epsilon)) {
+    w.Key("epsilon").Double(r.epsilon);
+    w.Key("round_epsilon").Double(r.round_epsilon);
+  }
   w.Key("bytes").BeginObject();
   w.Key("up").Uint(r.bytes_up);
   w.Key("down").Uint(r.bytes_down);

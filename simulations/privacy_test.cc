@@ -129,6 +129,7 @@ TEST(PrivacySimulationTest, ABudgetEndsTheRunBeforeItIsExceeded) {
   }
   // ... and in metrics.jsonl.
   EXPECT_THAT(run.metrics_jsonl, HasSubstr("\"epsilon\":"));
+  EXPECT_THAT(run.metrics_jsonl, HasSubstr("\"round_epsilon\":"));
 }
 
 TEST(PrivacySimulationTest, AdaptiveClippingMovesTheClipNorm) {
