@@ -22,6 +22,7 @@ int RunClient(const Args& args);  // cli/client_command.cc
 int RunAdmin(const Args& args);   // cli/admin_command.cc
 int RunSim(const Args& args);     // cli/sim_command.cc
 int RunAudit(const Args& args);   // cli/audit_command.cc
+int RunServe(const Args& args);   // cli/serve_command.cc
 
 }  // namespace fedge::cli
 

@@ -24,6 +24,7 @@ constexpr char kUsage[] =
     "  sim --config F                 simulate a fleet of virtual clients\n"
     "  audit verify|verify-receipt|report   check a run's audit log; write\n"
     "                                 its GDPR compliance report\n"
+    "  serve --model PATH             answer predictions with a global model\n"
     "  version                        print the version\n"
     "\n"
     "`fedge <command> --help` describes a command's flags. Documentation:\n"
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   if (command == "admin") return fedge::cli::RunAdmin(rest);
   if (command == "sim") return fedge::cli::RunSim(rest);
   if (command == "audit") return fedge::cli::RunAudit(rest);
+  if (command == "serve") return fedge::cli::RunServe(rest);
   std::fprintf(stderr, "fedge: unknown command '%s'\n\n%s", command.c_str(),
                kUsage);
   return fedge::cli::kExitUsage;

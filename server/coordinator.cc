@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/models/initial_state.h"
+#include "common/models/torchscript_export.h"
 #include "common/net/proto_time.h"
 #include "common/util/file_util.h"
 #include "common/util/logging.h"
@@ -65,6 +66,7 @@ absl::Status Coordinator::Initialize() {
   } else {
     model = MakeGlobalModel(0, std::move(initial));
     FEDGE_RETURN_IF_ERROR(WriteCheckpoint(config_.run_dir, 0, *model));
+    FEDGE_RETURN_IF_ERROR(ExportModel(0, *model));
     ModelRecord record;
     record.version = 0;
     record.round = 0;
@@ -119,6 +121,16 @@ absl::Status Coordinator::RestoreRoundStates(uint64_t round) {
                               << " at delta " << config_.privacy.delta;
   }
   return absl::OkStatus();
+}
+
+absl::Status Coordinator::ExportModel(uint64_t round,
+                                      const GlobalModel& model) {
+  if (config_.model.kind != "torchscript") return absl::OkStatus();
+  // Like the checkpoint, written before the store records the round.
+  return models::ExportTorchScript(
+      config_.model, model.state,
+      util::JoinPath(config_.run_dir,
+                     models::TorchScriptExportRelativePath(round)));
 }
 
 absl::StatusOr<std::string> Coordinator::PrivacyBudgetExceeded(double q) const {
@@ -471,6 +483,7 @@ absl::Status Coordinator::Commit(
   // record without its file.
   FEDGE_RETURN_IF_ERROR(
       WriteCheckpoint(config_.run_dir, round.number(), *model));
+  FEDGE_RETURN_IF_ERROR(ExportModel(round.number(), *model));
   if (strategy_->has_state()) {
     FEDGE_ASSIGN_OR_RETURN(std::string state, strategy_->SerializeState());
     FEDGE_RETURN_IF_ERROR(

@@ -91,6 +91,9 @@ class Coordinator {
   // Loads the strategy's state and the privacy ledger saved with the model
   // of `round` (resume).
   absl::Status RestoreRoundStates(uint64_t round);
+  // A TorchScript model is also written back as RUN_DIR/models/round-N.pt,
+  // for PyTorch (docs/data-scientists.md).
+  absl::Status ExportModel(uint64_t round, const GlobalModel& model);
   // Differential privacy: the reason to end the run instead of starting a
   // round with sampling rate `q`, or "" if the budget allows it.
   absl::StatusOr<std::string> PrivacyBudgetExceeded(double q) const;
