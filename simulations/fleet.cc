@@ -111,6 +111,7 @@ std::unique_ptr<client::ClientCore> Fleet::MakeCore(
     const VirtualClient& client) {
   client::ClientCoreOptions options;
   options.release_after_task = true;
+  options.torchscript_path = options_.torchscript_path;
   const uint64_t seed = options_.seed;
   const std::string id = client.id();
   // Reproducible stochastic rounding: a SHA-256 of (seed, client, round).

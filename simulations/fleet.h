@@ -54,6 +54,9 @@ struct FleetOptions {
   // training and upload take longer is a straggler and misses the round.
   absl::Duration training_deadline = absl::Minutes(10);
   std::string purpose_id = "fedge-training";
+  // With model.kind torchscript: the model file the virtual clients load
+  // (the one the server's config names; the server announces its SHA-256).
+  std::string torchscript_path;
   // Remote shards: a client that vanished comes back after a moment (a
   // local simulation brings clients back between rounds instead).
   bool reconnect_vanished = false;

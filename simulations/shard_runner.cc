@@ -36,6 +36,7 @@ absl::StatusOr<std::unique_ptr<ShardRunner>> ShardRunner::Create(
   fleet.shard_count = o.shard_count;
   fleet.training_deadline = o.config.server.deadlines.training;
   fleet.purpose_id = o.config.server.purpose_id;
+  fleet.torchscript_path = o.config.server.model.torchscript_path;
   fleet.reconnect_vanished = true;
   fleet.progress = runner->progress_.get();
   FEDGE_ASSIGN_OR_RETURN(runner->fleet_, Fleet::Create(std::move(fleet)));

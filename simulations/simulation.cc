@@ -165,6 +165,7 @@ absl::Status Simulation::Prepare() {
   fleet.pki_dir = pki_dir;
   fleet.training_deadline = config_.server.deadlines.training;
   fleet.purpose_id = config_.server.purpose_id;
+  fleet.torchscript_path = config_.server.model.torchscript_path;
   fleet.progress = progress_.get();
   FEDGE_ASSIGN_OR_RETURN(fleet_, Fleet::Create(std::move(fleet)));
 
@@ -196,8 +197,14 @@ void Simulation::BeforeSelection(uint64_t round) {
   }
   absl::StatusOr<size_t> online = fleet_->PrepareRound(round);
   if (!online.ok()) {
-    Stop(absl::StrCat("the fleet could not come online for round ", round, ": ",
-                      online.status().message()));
+    const std::string failure =
+        absl::StrCat("the fleet could not come online for round ", round, ": ",
+                     online.status().message());
+    {
+      absl::MutexLock lock(&mu_);
+      if (failure_.empty()) failure_ = failure;
+    }
+    Stop(failure);
     return;
   }
   if (!server->AwaitConnectedClients(*online, absl::Now() + kSettleTimeout)) {
@@ -266,6 +273,13 @@ absl::StatusOr<SimulationResult> Simulation::Run() {
   out.threads = fleet_->threads();
   out.peak_rss_bytes = PeakRssBytes();
   FEDGE_RETURN_IF_ERROR(WriteReport(out));
+  absl::MutexLock lock(&mu_);
+  if (!failure_.empty()) {
+    // The report shows the rounds that ran; the caller learns it failed.
+    return absl::AbortedError(
+        absl::StrCat(failure_, " (metrics.csv and report.html in ",
+                     config_.run_dir, " show the rounds before)"));
+  }
   return out;
 }
 

@@ -71,7 +71,9 @@ class Simulation {
       SimConfig config, SimulationOptions options);
   ~Simulation();
 
-  // Runs every round, then writes metrics.csv and report.html.
+  // Runs every round, then writes metrics.csv and report.html. Aborted
+  // (after writing them) if the fleet failed, e.g. could not come online
+  // for a round; a run ended by Stop is OK.
   absl::StatusOr<SimulationResult> Run();
 
   // Ends the run early (the round in progress is abandoned); Run then
@@ -99,6 +101,9 @@ class Simulation {
   absl::Mutex mu_;
   server::FederationServer* server_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::string stop_reason_ ABSL_GUARDED_BY(mu_);
+  // Why the simulation itself failed (the fleet could not come online), as
+  // opposed to being stopped; Run then reports it as an error.
+  std::string failure_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace fedge::sim
