@@ -5,6 +5,8 @@
 #include <exception>
 #include <map>
 #include <optional>
+#include <sstream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -14,6 +16,8 @@
 #include "common/config/key_suggestion.h"
 #include "common/config/yaml_value.h"
 #include "common/util/file_util.h"
+#include "yaml-cpp/anchor.h"
+#include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
 
 namespace fedge::config {
@@ -281,12 +285,73 @@ std::string MapReader::KeyPath(absl::string_view key) const {
   return JoinKey(state_->path, key);
 }
 
+namespace {
+
+// Walks a YAML stream's documents without building them, to find a second
+// one with content. (yaml-cpp 0.7's LoadAll would do it, but loops forever,
+// allocating, on some malformed input such as ",\n": yaml-cpp issue 1040.)
+class SecondDocumentFinder : public YAML::EventHandler {
+ public:
+  // The mark of the first node of a document after the first that is not
+  // null (a trailing '---' is harmless), if there is one.
+  const std::optional<YAML::Mark>& found() const { return found_; }
+
+  void OnDocumentStart(const YAML::Mark&) override { ++documents_; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    Content(mark);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Content(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&,
+                       YAML::anchor_t, YAML::EmitterStyle::value) override {
+    Content(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Content(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Content(const YAML::Mark& mark) {
+    if (documents_ > 1 && !found_.has_value()) found_ = mark;
+  }
+  int documents_ = 0;
+  std::optional<YAML::Mark> found_;
+};
+
+// Parses the first document of `text` into `root`, and tells whether a later
+// one has content (`second`). Throws YAML::Exception on a syntax error.
+void ParseFirstDocument(const std::string& text, YAML::Node* root,
+                        std::optional<YAML::Mark>* second) {
+  *root = YAML::Load(text);
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  SecondDocumentFinder finder;
+  // A config needs only to know whether there is a second document: a few
+  // documents suffice, and the bound keeps a parser that does not advance
+  // from looping.
+  for (int i = 0; i < 8 && !finder.found().has_value() &&
+                  parser.HandleNextDocument(finder);
+       ++i) {
+  }
+  *second = finder.found();
+}
+
+}  // namespace
+
 absl::StatusOr<YamlDocument> YamlDocument::Parse(absl::string_view text,
                                                  std::string origin,
                                                  std::string base_dir) {
-  std::vector<YAML::Node> documents;
+  YAML::Node root;
+  std::optional<YAML::Mark> second;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    ParseFirstDocument(std::string(text), &root, &second);
   } catch (const YAML::Exception& e) {
     std::string where = origin;
     if (e.mark.line >= 0) {
@@ -299,20 +364,17 @@ absl::StatusOr<YamlDocument> YamlDocument::Parse(absl::string_view text,
     return absl::InvalidArgumentError(
         absl::StrCat(origin, ": cannot parse the YAML: ", e.what()));
   }
-  if (documents.empty() || documents[0].IsNull()) {
+  if (!root.IsDefined() || root.IsNull()) {
     return absl::InvalidArgumentError(absl::StrCat(
         origin,
         ": the config is empty (expected a mapping of keys to values, "
         "such as 'rounds: 5')"));
   }
-  for (size_t i = 1; i < documents.size(); ++i) {
-    if (documents[i].IsNull()) continue;  // a trailing '---' is harmless
-    const YAML::Mark mark = documents[i].Mark();
+  if (second.has_value()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        origin, ":", mark.line + 1, ":", mark.column + 1,
+        origin, ":", second->line + 1, ":", second->column + 1,
         ": a second YAML document (after '---'); a config file holds one"));
   }
-  const YAML::Node& root = documents[0];
   if (!root.IsMap()) {
     const YAML::Mark mark = root.Mark();
     return absl::InvalidArgumentError(absl::StrCat(

@@ -482,4 +482,14 @@ TEST(YamlReaderTest, UnreadableFileIsNotFoundAndNamed) {
 }
 
 }  // namespace
+// yaml-cpp 0.7's LoadAll loops forever, allocating, on these (found by
+// fuzz/client_config_fuzzer); Parse must answer at once.
+TEST(YamlDocumentTest, InputThatHangsYamlCppLoadAllIsRefusedAtOnce) {
+  for (const char* text : {",\n", ",", "- ,\n", "a: 1\n,\n"}) {
+    absl::StatusOr<YamlDocument> doc = YamlDocument::Parse(text, "x.yaml", "/");
+    EXPECT_FALSE(doc.ok()) << text;
+    EXPECT_EQ(doc.status().code(), absl::StatusCode::kInvalidArgument) << text;
+  }
+}
+
 }  // namespace fedge::config
