@@ -28,9 +28,8 @@ double LogChoose(double n, double k) {
 class Hypergeometric {
  public:
   Hypergeometric(int total, int marked, int draws)
-      : total_(total), marked_(marked), draws_(draws) {
-    lo_ = std::max(0, draws - (total - marked));
-    hi_ = std::min(draws, marked);
+      : lo_(std::max(0, draws - (total - marked))),
+        hi_(std::min(draws, marked)) {
     for (int x = lo_; x <= hi_; ++x) {
       pmf_.push_back(std::exp(LogChoose(marked, x) +
                               LogChoose(total - marked, draws - x) -
@@ -63,7 +62,6 @@ class Hypergeometric {
   }
 
  private:
-  int total_, marked_, draws_;
   int lo_, hi_;
   std::vector<double> pmf_;
 };
