@@ -2,13 +2,22 @@
 """Offline checks of the Kubernetes manifests in deploy/k8s/.
 
 No cluster is needed: every document of deploy/k8s/*.yaml is loaded and
-checked for what would make the shards fail only once deployed (an unknown
+checked for what would make a workload fail only once deployed (an unknown
 kind or key, an Indexed Job whose size disagrees with --shard, an undeclared
 $(VAR), a mount of a volume that does not exist, a Secret or ConfigMap that
 is neither defined nor documented, a PKI without the files the shard runner
-opens, private keys with modes fedge refuses), and the ConfigMap's sim.yaml
-is read by the real `fedge` binary. If kubectl is installed, it also decodes
-the workloads offline (`kubectl set env --local`), which catches wrong types.
+opens, private keys with modes fedge refuses, a probe or Service port that
+names no container port, a probe fedge cannot answer), and the security
+rules every pod follows (non-root, no privilege escalation, read-only root
+filesystem, resource requests and limits).
+
+The real `fedge` binary reads the configs the ConfigMaps hold: the
+simulation's sim.yaml (`fedge sim --shard`), and, with a fresh PKI laid out
+as the pods lay it out (the mount paths mapped to a temporary directory),
+the aggregator's server.yaml starts a server that answers /healthz, the
+edge client's client.yaml joins it, and the serve sidecar's arguments serve
+a client state directory. If kubectl is installed, it also decodes the
+workloads offline (`kubectl set env --local`), which catches wrong types.
 
   k8s_manifest_test.py PATH_TO_FEDGE SOURCE_DIR
 """
@@ -17,10 +26,14 @@ import glob
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
+import urllib.request
 
 import yaml
 
@@ -36,6 +49,8 @@ KNOWN_KINDS = {
     ("batch/v1", "Job"),
     ("apps/v1", "Deployment"),
     ("apps/v1", "StatefulSet"),
+    ("apps/v1", "DaemonSet"),
+    ("v1", "PersistentVolumeClaim"),
 }
 
 # Keys of the Kubernetes API objects the manifests use (a subset of the API,
@@ -47,6 +62,10 @@ TOP_KEYS = {
     "Secret": {"apiVersion", "kind", "metadata", "data", "stringData", "type",
                "immutable"},
     "Job": {"apiVersion", "kind", "metadata", "spec"},
+    "Deployment": {"apiVersion", "kind", "metadata", "spec"},
+    "DaemonSet": {"apiVersion", "kind", "metadata", "spec"},
+    "Service": {"apiVersion", "kind", "metadata", "spec"},
+    "PersistentVolumeClaim": {"apiVersion", "kind", "metadata", "spec"},
 }
 METADATA_KEYS = {"name", "namespace", "labels", "annotations"}
 JOB_SPEC_KEYS = {
@@ -55,6 +74,44 @@ JOB_SPEC_KEYS = {
     "maxFailedIndexes", "parallelism", "podFailurePolicy",
     "podReplacementPolicy", "selector", "successPolicy", "suspend",
     "template", "ttlSecondsAfterFinished",
+}
+DEPLOYMENT_SPEC_KEYS = {
+    "minReadySeconds", "paused", "progressDeadlineSeconds", "replicas",
+    "revisionHistoryLimit", "selector", "strategy", "template",
+}
+DAEMONSET_SPEC_KEYS = {
+    "minReadySeconds", "revisionHistoryLimit", "selector", "template",
+    "updateStrategy",
+}
+WORKLOAD_SPEC_KEYS = {
+    "Job": JOB_SPEC_KEYS,
+    "Deployment": DEPLOYMENT_SPEC_KEYS,
+    "DaemonSet": DAEMONSET_SPEC_KEYS,
+}
+TEMPLATE_KEYS = {"metadata", "spec"}
+SERVICE_SPEC_KEYS = {
+    "allocateLoadBalancerNodePorts", "clusterIP", "clusterIPs",
+    "externalIPs", "externalName", "externalTrafficPolicy",
+    "healthCheckNodePort", "internalTrafficPolicy", "ipFamilies",
+    "ipFamilyPolicy", "loadBalancerClass", "loadBalancerSourceRanges",
+    "ports", "publishNotReadyAddresses", "selector", "sessionAffinity",
+    "sessionAffinityConfig", "trafficDistribution", "type",
+}
+SERVICE_PORT_KEYS = {"appProtocol", "name", "nodePort", "port", "protocol",
+                     "targetPort"}
+PVC_SPEC_KEYS = {"accessModes", "dataSource", "dataSourceRef", "resources",
+                 "selector", "storageClassName", "volumeAttributesClassName",
+                 "volumeMode", "volumeName"}
+CONTAINER_PORT_KEYS = {"containerPort", "hostIP", "hostPort", "name",
+                       "protocol"}
+PROBE_KEYS = {"exec", "failureThreshold", "grpc", "httpGet",
+              "initialDelaySeconds", "periodSeconds", "successThreshold",
+              "tcpSocket", "terminationGracePeriodSeconds", "timeoutSeconds"}
+PROBE_HANDLER_KEYS = {
+    "httpGet": {"host", "httpHeaders", "path", "port", "scheme"},
+    "tcpSocket": {"host", "port"},
+    "grpc": {"port", "service"},
+    "exec": {"command"},
 }
 POD_SPEC_KEYS = {
     "activeDeadlineSeconds", "affinity", "automountServiceAccountToken",
@@ -86,11 +143,13 @@ RESOURCES_KEYS = {"requests", "limits", "claims"}
 MOUNT_KEYS = {"name", "mountPath", "readOnly", "recursiveReadOnly", "subPath",
               "subPathExpr", "mountPropagation"}
 VOLUME_KEYS = {"name", "configMap", "secret", "emptyDir", "downwardAPI",
-               "projected", "persistentVolumeClaim", "ephemeral"}
+               "projected", "persistentVolumeClaim", "ephemeral", "hostPath"}
 VOLUME_SOURCE_KEYS = {
     "configMap": {"name", "items", "defaultMode", "optional"},
     "secret": {"secretName", "items", "defaultMode", "optional"},
     "emptyDir": {"medium", "sizeLimit"},
+    "persistentVolumeClaim": {"claimName", "readOnly"},
+    "hostPath": {"path", "type"},
 }
 ITEM_KEYS = {"key", "path", "mode"}
 
@@ -126,6 +185,20 @@ def flag_value(args, flag):
     return None
 
 
+def load_texts():
+    """{file: text} of deploy/k8s/*.yaml, for what their comments document."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(SOURCE_DIR, "deploy", "k8s",
+                                              "*.yaml"))):
+        with open(path) as f:
+            out[os.path.relpath(path, SOURCE_DIR)] = f.read()
+    return out
+
+
+def pod_spec_of(doc):
+    return doc["spec"]["template"]["spec"]
+
+
 def all_containers(pod_spec):
     return pod_spec.get("initContainers", []) + pod_spec.get("containers", [])
 
@@ -148,6 +221,111 @@ def quantity_cpu(value):
     return float(text)
 
 
+# Containers without a port of their own, so without probes, and why.
+PORTLESS_CONTAINERS = {
+    # `fedge client` only dials the aggregator; it reconnects by itself.
+    "fedge-client": "serves no port",
+}
+
+
+def subcommand(container):
+    """The fedge subcommand a container runs ("server", "client", ...)."""
+    argv = container.get("command", []) + container.get("args", [])
+    if argv and argv[0] == "fedge":
+        argv = argv[1:]
+    if not container.get("image", "").startswith("fedge:") or not argv:
+        return None
+    return argv[0]
+
+
+def container_port(container, port):
+    """The number of the container's port `port` (a name or a number), or
+    None if the container declares no such port."""
+    for p in container.get("ports", []):
+        if port == p.get("name") or port == p["containerPort"]:
+            return p["containerPort"]
+    return None
+
+
+def run(argv):
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise AssertionError(f"{argv}: {result.stdout}{result.stderr}")
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def log_file(path, opened):
+    f = open(path, "w")
+    opened.append(f)
+    return f
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, proc, seconds=60):
+    """The body of GET url once it answers; None if proc exits first."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            return None
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                return r.read().decode()
+        except OSError:
+            time.sleep(0.2)
+    return None
+
+
+def volume_dirs(container, root):
+    """{mountPath: a fresh directory standing for it} for each of
+    `container`'s volume mounts."""
+    out = {}
+    for m in container.get("volumeMounts", []):
+        path = os.path.join(root, m["name"])
+        os.makedirs(path, exist_ok=True)
+        out[m["mountPath"].rstrip("/")] = path
+    return out
+
+
+def pod_path(dirs, path):
+    """`path` of the pod, in the directories standing for its mounts."""
+    for mount in sorted(dirs, key=len, reverse=True):
+        if path == mount or path.startswith(mount + "/"):
+            return dirs[mount] + path[len(mount):]
+    raise AssertionError(f"{path} is on no volume")
+
+
+def map_paths(text, dirs):
+    """A config's text with every mount path of the pod replaced by the
+    directory standing for it."""
+    # One pass, longest mount first, so that no replacement is replaced.
+    mounts = sorted(dirs, key=len, reverse=True)
+    pattern = (r"(?<=[\s:\"'])(" + "|".join(re.escape(m) for m in mounts) +
+               r")(?=[/\s\"']|$)")
+    return re.sub(pattern, lambda m: dirs[m.group(1)], text, flags=re.M)
+
+
+def place(dirs, pki, config):
+    """Copies the PKI's files to where the server's config names them: the
+    certificates as the Secret volume holds them, the keys mode 0400 as the
+    init container leaves them."""
+    for path in (config["tls"]["ca"], config["tls"]["cert"],
+                 config["tls"]["crl"], config["tls"]["key"],
+                 config["audit"]["signing_key"]):
+        dst = pod_path(dirs, path)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy(os.path.join(pki, os.path.basename(path)), dst)
+        os.chmod(dst, 0o400 if path.endswith(".key") else 0o444)
+
+
 class ManifestTest(unittest.TestCase):
 
     @classmethod
@@ -157,6 +335,13 @@ class ManifestTest(unittest.TestCase):
         for path, doc in cls.docs:
             cls.by_kind.setdefault(doc.get("kind"), []).append((path, doc))
         cls.jobs = [d for _, d in cls.by_kind.get("Job", [])]
+        # Every pod-making object: (file, document).
+        cls.workloads = [(p, d) for p, d in cls.docs
+                         if d.get("kind") in WORKLOAD_SPEC_KEYS]
+        cls.services = [(p, d) for p, d in cls.by_kind.get("Service", [])]
+        cls.claims = {d["metadata"]["name"]: d for _, d in
+                      cls.by_kind.get("PersistentVolumeClaim", [])}
+        cls.texts = load_texts()
         cls.config_maps = {d["metadata"]["name"]: d
                            for _, d in cls.by_kind.get("ConfigMap", [])}
         cls.secrets = {d["metadata"]["name"]: d
@@ -166,6 +351,14 @@ class ManifestTest(unittest.TestCase):
         if os.path.exists(readme):
             with open(readme) as f:
                 cls.readme = f.read()
+        # Where a Secret that is not committed may be documented: the README,
+        # docs/deploy.md and the manifests' own comments.
+        cls.secret_docs = cls.readme
+        deploy_md = os.path.join(SOURCE_DIR, "docs", "deploy.md")
+        if os.path.exists(deploy_md):
+            with open(deploy_md) as f:
+                cls.secret_docs += "\n" + f.read()
+        cls.secret_docs += "\n" + "\n".join(cls.texts.values())
 
     def shard_job(self):
         jobs = [j for j in self.jobs if shard_containers(j)]
@@ -222,9 +415,18 @@ class ManifestTest(unittest.TestCase):
             if kind in TOP_KEYS:
                 check(doc, TOP_KEYS[kind], where)
             check(doc["metadata"], METADATA_KEYS, where + " metadata")
-            if kind != "Job":
+            if kind == "Service":
+                check(doc["spec"], SERVICE_SPEC_KEYS, where + " spec")
+                for port in doc["spec"].get("ports", []):
+                    check(port, SERVICE_PORT_KEYS, where + " port")
+            if kind == "PersistentVolumeClaim":
+                check(doc["spec"], PVC_SPEC_KEYS, where + " spec")
+            if kind not in WORKLOAD_SPEC_KEYS:
                 continue
-            check(doc["spec"], JOB_SPEC_KEYS, where + " spec")
+            check(doc["spec"], WORKLOAD_SPEC_KEYS[kind], where + " spec")
+            check(doc["spec"]["template"], TEMPLATE_KEYS, where + " template")
+            check(doc["spec"]["template"].get("metadata", {}), METADATA_KEYS,
+                  where + " template metadata")
             pod = doc["spec"]["template"]["spec"]
             check(pod, POD_SPEC_KEYS, where + " pod spec")
             check(pod.get("securityContext", {}), POD_SECURITY_KEYS,
@@ -239,6 +441,17 @@ class ManifestTest(unittest.TestCase):
                     check(e, ENV_KEYS, cw + " env")
                 for m in c.get("volumeMounts", []):
                     check(m, MOUNT_KEYS, cw + " volumeMount")
+                for port in c.get("ports", []):
+                    check(port, CONTAINER_PORT_KEYS, cw + " port")
+                for probe in ("startupProbe", "readinessProbe",
+                              "livenessProbe"):
+                    if probe not in c:
+                        continue
+                    check(c[probe], PROBE_KEYS, f"{cw} {probe}")
+                    for handler, keys in PROBE_HANDLER_KEYS.items():
+                        if handler in c[probe]:
+                            check(c[probe][handler], keys,
+                                  f"{cw} {probe} {handler}")
             for v in pod.get("volumes", []):
                 vw = f"{where} volume {v.get('name')}"
                 check(v, VOLUME_KEYS, vw)
@@ -264,8 +477,8 @@ class ManifestTest(unittest.TestCase):
     def test_variable_references_are_declared(self):
         # Kubernetes expands $(VAR) in command and args only from the
         # container's env; an undeclared reference stays literal.
-        for job in self.jobs:
-            for c in all_containers(job["spec"]["template"]["spec"]):
+        for _, doc in self.workloads:
+            for c in all_containers(pod_spec_of(doc)):
                 env = {e["name"]: e for e in c.get("env", [])}
                 for arg in c.get("command", []) + c.get("args", []):
                     for name in VAR_REF.findall(arg):
@@ -288,8 +501,8 @@ class ManifestTest(unittest.TestCase):
             self.assertEqual(simulator_id, "shard-$(JOB_COMPLETION_INDEX)")
 
     def test_every_volume_mount_names_a_declared_volume(self):
-        for job in self.jobs:
-            pod = job["spec"]["template"]["spec"]
+        for _, doc in self.workloads:
+            pod = pod_spec_of(doc)
             volumes = {v["name"] for v in pod.get("volumes", [])}
             for c in all_containers(pod):
                 paths = [m["mountPath"] for m in c.get("volumeMounts", [])]
@@ -300,8 +513,13 @@ class ManifestTest(unittest.TestCase):
                                   f"mounts undeclared volume {m['name']}")
 
     def test_config_maps_and_secrets_are_defined_or_documented(self):
-        for job in self.jobs:
-            for v in job["spec"]["template"]["spec"].get("volumes", []):
+        for _, doc in self.workloads:
+            for v in pod_spec_of(doc).get("volumes", []):
+                if "persistentVolumeClaim" in v:
+                    name = v["persistentVolumeClaim"]["claimName"]
+                    self.assertIn(name, self.claims,
+                                  f"PersistentVolumeClaim {name} is not "
+                                  "defined")
                 if "configMap" in v:
                     name = v["configMap"]["name"]
                     self.assertIn(name, self.config_maps,
@@ -314,16 +532,17 @@ class ManifestTest(unittest.TestCase):
                     name = v["secret"]["secretName"]
                     if name in self.secrets:
                         continue
-                    # Not committed (it holds keys): the README must say how
-                    # to make it, with every key the volume projects.
+                    # Not committed (it holds keys): the README, docs/deploy.md
+                    # or the manifest must say how to make it, with every key
+                    # the volume projects.
                     self.assertIn(f"kubectl create secret generic {name}",
-                                  self.readme,
+                                  self.secret_docs,
                                   f"Secret {name} is neither defined in "
-                                  "deploy/k8s/ nor documented in its README")
+                                  "deploy/k8s/ nor documented")
                     for item in v["secret"].get("items", []):
                         # shard-3.key is documented as shard-I.key.
                         key = re.sub(r"^shard-\d+\.", "shard-I.", item["key"])
-                        self.assertIn(f"`{key}`", self.readme,
+                        self.assertIn(f"`{key}`", self.secret_docs,
                                       f"the README does not list the key "
                                       f"{item['key']} of Secret {name}")
 
@@ -479,6 +698,502 @@ class ManifestTest(unittest.TestCase):
         finally:
             shutil.rmtree(tmp)
 
+    # --- Every workload: security, resources, probes ---
+
+    def test_every_pod_is_locked_down(self):
+        for path, doc in self.workloads:
+            name = f"{path}: {doc['kind']} {doc['metadata']['name']}"
+            pod = pod_spec_of(doc)
+            ctx = pod.get("securityContext", {})
+            self.assertIs(ctx.get("runAsNonRoot"), True, name)
+            self.assertNotIn(ctx.get("runAsUser"), (None, 0),
+                             f"{name}: set a non-zero runAsUser")
+            self.assertIs(pod.get("automountServiceAccountToken"), False,
+                          f"{name}: fedge needs no API token")
+            for key in ("hostNetwork", "hostPID", "hostIPC"):
+                self.assertFalse(pod.get(key, False), f"{name}: {key}")
+            for c in all_containers(pod):
+                cw = f"{name} container {c['name']}"
+                self.assertTrue(c.get("image"), f"{cw}: no image")
+                sc = c.get("securityContext", {})
+                self.assertIsNot(sc.get("privileged"), True, cw)
+                self.assertIs(sc.get("allowPrivilegeEscalation"), False, cw)
+                self.assertIs(sc.get("readOnlyRootFilesystem"), True, cw)
+                self.assertNotEqual(sc.get("runAsUser"), 0, cw)
+                self.assertIsNot(sc.get("runAsNonRoot"), False, cw)
+                self.assertIn("ALL", sc.get("capabilities", {}).get("drop", []),
+                              f"{cw}: drop all capabilities")
+                for port in c.get("ports", []):
+                    self.assertNotIn("hostPort", port, f"{cw}: hostPort")
+                res = c.get("resources", {})
+                for part in ("requests", "limits"):
+                    for resource in ("cpu", "memory"):
+                        self.assertIn(resource, res.get(part, {}),
+                                      f"{cw}: no {part}.{resource}")
+                self.assertLessEqual(quantity_cpu(res["requests"]["cpu"]),
+                                     quantity_cpu(res["limits"]["cpu"]), cw)
+
+    def test_long_running_pods_use_the_release_image_and_its_user(self):
+        # deploy/Dockerfile: fedge:0.1.0, user fedge, uid 10001.
+        for path, doc in self.workloads:
+            if doc["kind"] == "Job":
+                continue
+            pod = pod_spec_of(doc)
+            self.assertEqual(pod["securityContext"].get("runAsUser"), 10001,
+                             path)
+            for c in all_containers(pod):
+                self.assertEqual(c["image"], "fedge:0.1.0",
+                                 f"{path}: container {c['name']}")
+
+    def test_secret_volumes_keep_keys_private(self):
+        for path, doc in self.workloads:
+            pod = pod_spec_of(doc)
+            volumes = {v["name"]: v for v in pod.get("volumes", [])}
+            for v in volumes.values():
+                if "secret" not in v:
+                    continue
+                where = f"{path}: volume {v['name']}"
+                mode = v["secret"].get("defaultMode")
+                self.assertIsNotNone(mode, f"{where}: no defaultMode (the "
+                                     "default, 0644, lets others read)")
+                # Never readable by others, writable by the group or
+                # executable. (With fsGroup the kubelet makes the files
+                # 0440 anyway; keys are copied to 0600/0400 files.)
+                self.assertEqual(mode & 0o137, 0, f"{where}: mode {mode:o}")
+                if path != os.path.join("deploy", "k8s", "sim-shards.yaml"):
+                    self.assertIn(mode, (0o400, 0o600),
+                                  f"{where}: defaultMode {mode:o}, expected "
+                                  "0400 or 0600")
+            # A long-running container reads no private key from a Secret
+            # volume (it would be group-readable): only certificates and
+            # CRLs, listed item by item.
+            for c in pod.get("containers", []):
+                for m in c.get("volumeMounts", []):
+                    v = volumes.get(m["name"], {})
+                    if "secret" not in v:
+                        continue
+                    items = v["secret"].get("items")
+                    self.assertIsNotNone(
+                        items, f"{path}: container {c['name']} mounts all of "
+                        f"Secret {v['secret']['secretName']}: list its items")
+                    for item in items:
+                        self.assertFalse(
+                            item["path"].endswith(".key"),
+                            f"{path}: container {c['name']} reads "
+                            f"{item['path']} from a Secret volume")
+
+    def test_secrets_in_the_repository_are_placeholders(self):
+        for path, doc in self.by_kind.get("Secret", []):
+            values = list((doc.get("stringData") or {}).values())
+            self.assertNotIn("data", doc, f"{path}: base64 data committed")
+            for value in values:
+                self.assertNotIn("PRIVATE KEY", str(value),
+                                 f"{path}: a real private key is committed")
+                self.assertNotIn("-----BEGIN", str(value), path)
+            labels = doc["metadata"].get("labels", {})
+            self.assertEqual(labels.get("fedge.io/placeholder"), "true",
+                             f"{path}: label the placeholder, so that "
+                             "`kubectl apply -l` can leave it out")
+            self.assertIn("-l 'fedge.io/placeholder!=true'",
+                          self.texts[path],
+                          f"{path}: say how to apply without the placeholder")
+
+    def test_serving_containers_have_probes_on_their_ports(self):
+        for path, doc in self.workloads:
+            if doc["kind"] == "Job":
+                continue
+            for c in pod_spec_of(doc)["containers"]:
+                cw = f"{path}: container {c['name']}"
+                if not c.get("ports"):
+                    # Nothing to probe: it must say so.
+                    self.assertIn(c["name"], PORTLESS_CONTAINERS,
+                                  f"{cw}: no ports and no probes")
+                    continue
+                for probe in ("readinessProbe", "livenessProbe"):
+                    self.assertIn(probe, c, cw)
+                for probe in ("startupProbe", "readinessProbe",
+                              "livenessProbe"):
+                    if probe not in c:
+                        continue
+                    handler = next(k for k in PROBE_HANDLER_KEYS
+                                   if k in c[probe])
+                    if handler == "exec":
+                        continue
+                    port = c[probe][handler]["port"]
+                    self.assertIsNotNone(container_port(c, port),
+                                         f"{cw} {probe}: port {port} is not "
+                                         "a port of the container")
+                    if handler == "grpc":
+                        self.assertIsInstance(port, int, f"{cw}: a grpc "
+                                              "probe takes a port number")
+
+    def test_no_grpc_probe_on_a_mutual_tls_port(self):
+        # The kubelet's grpc probe speaks plaintext HTTP/2 with no client
+        # certificate; `fedge server` speaks only mutual TLS on its gRPC port
+        # (without --insecure-local-demo), so such a probe always fails.
+        for path, doc in self.workloads:
+            for c in pod_spec_of(doc).get("containers", []):
+                if subcommand(c) != "server":
+                    continue
+                self.assertNotIn("--insecure-local-demo", c.get("args", []))
+                for probe in ("startupProbe", "readinessProbe",
+                              "livenessProbe"):
+                    self.assertNotIn("grpc", c.get(probe, {}),
+                                     f"{path}: {probe} of {c['name']}")
+
+    def test_services_select_one_workload_and_its_ports(self):
+        for path, svc in self.services:
+            name = svc["metadata"]["name"]
+            selector = svc["spec"].get("selector")
+            self.assertTrue(selector, f"Service {name} selects nothing")
+            matches = [d for _, d in self.workloads
+                       if selector.items() <= d["spec"]["template"]
+                       .get("metadata", {}).get("labels", {}).items()]
+            self.assertEqual(len(matches), 1,
+                             f"Service {name} must select the pods of one "
+                             f"workload, selects {len(matches)}")
+            workload = matches[0]
+            containers = pod_spec_of(workload)["containers"]
+            for port in svc["spec"]["ports"]:
+                target = port.get("targetPort", port["port"])
+                found = [c for c in containers
+                         if container_port(c, target) is not None]
+                self.assertTrue(found, f"Service {name} port "
+                                f"{port.get('name')}: targetPort {target} is "
+                                "no container port of "
+                                f"{workload['metadata']['name']}")
+
+    def test_selectors_match_their_templates(self):
+        for path, doc in self.workloads:
+            if doc["kind"] == "Job":
+                continue
+            match = doc["spec"]["selector"]["matchLabels"]
+            labels = doc["spec"]["template"]["metadata"]["labels"]
+            self.assertLessEqual(match.items(), labels.items(), path)
+
+    def test_the_sim_shards_dial_the_aggregator_service(self):
+        try:
+            job = self.shard_job()
+        except AssertionError:
+            self.skipTest("no shard Job")
+        server = flag_value(shard_containers(job)[0]["args"], "--server")
+        host, port = server.rsplit(":", 1)
+        services = {d["metadata"]["name"]: d for _, d in self.services}
+        if host not in services:
+            self.skipTest(f"Service {host} is not in deploy/k8s/")
+        ports = [p["port"] for p in services[host]["spec"]["ports"]]
+        self.assertIn(int(port), ports)
+
+    # --- The aggregator ---
+
+    def aggregator(self):
+        found = [(p, d) for p, d in self.workloads
+                 if any(subcommand(c) == "server"
+                        for c in pod_spec_of(d)["containers"])]
+        self.assertEqual(len(found), 1, "expected one `fedge server` workload")
+        path, doc = found[0]
+        c = next(c for c in pod_spec_of(doc)["containers"]
+                 if subcommand(c) == "server")
+        return path, doc, c
+
+    def config_of(self, doc, container, flag="--config"):
+        """(text, mount path of the file) of the config `container` reads."""
+        path = flag_value(container["args"], flag)
+        mount, rel = self.mount_of(container, path)
+        volume = {v["name"]: v for v in pod_spec_of(doc)["volumes"]}[
+            mount["name"]]
+        self.assertIn("configMap", volume, f"{path} is not on a ConfigMap")
+        key = rel
+        for item in volume["configMap"].get("items", []):
+            if item["path"] == rel:
+                key = item["key"]
+        data = self.config_maps[volume["configMap"]["name"]]["data"]
+        self.assertIn(key, data)
+        return data[key]
+
+    def volume_at(self, doc, container, path):
+        mount, rel = self.mount_of(container, path)
+        volumes = {v["name"]: v for v in pod_spec_of(doc)["volumes"]}
+        return mount, rel, volumes[mount["name"]]
+
+    def test_aggregator_is_one_replica_recreated(self):
+        _, doc, _ = self.aggregator()
+        self.assertEqual(doc["kind"], "Deployment")
+        self.assertEqual(doc["spec"].get("replicas"), 1,
+                         "one server writes the run directory")
+        self.assertEqual(doc["spec"].get("strategy", {}).get("type"),
+                         "Recreate", "never two servers on one run directory")
+
+    def test_aggregator_ports_probes_and_service_follow_its_config(self):
+        _, doc, c = self.aggregator()
+        config = yaml.safe_load(self.config_of(doc, c))
+        ports = {}
+        for key in ("listen", "metrics_listen"):
+            self.assertIn(key, config)
+            host, port = config[key].rsplit(":", 1)
+            self.assertIn(host, ("0.0.0.0", "[::]", "::"),
+                          f"{key}: {config[key]} is unreachable from the "
+                          "Service and the kubelet")
+            ports[key] = int(port)
+            self.assertIsNotNone(container_port(c, int(port)),
+                                 f"{key} port {port} is not a container port")
+        for probe in ("readinessProbe", "livenessProbe"):
+            get = c[probe].get("httpGet", {})
+            self.assertEqual(get.get("path"), "/healthz", probe)
+            self.assertEqual(container_port(c, get.get("port")),
+                             ports["metrics_listen"],
+                             f"{probe}: not on the metrics port")
+        service = [d for _, d in self.services
+                   if d["spec"]["selector"].items() <=
+                   doc["spec"]["template"]["metadata"]["labels"].items()]
+        self.assertEqual(len(service), 1, "no Service for the aggregator")
+        targets = {container_port(c, p.get("targetPort", p["port"]))
+                   for p in service[0]["spec"]["ports"]}
+        self.assertEqual(targets, {ports["listen"], ports["metrics_listen"]},
+                         "the Service exposes gRPC and metrics")
+
+    def test_aggregator_files_are_where_the_pod_puts_them(self):
+        _, doc, c = self.aggregator()
+        pod = pod_spec_of(doc)
+        config = yaml.safe_load(self.config_of(doc, c))
+        # The run directory on the claim, writable.
+        mount, _, volume = self.volume_at(doc, c, config["run"]["dir"])
+        self.assertIn("persistentVolumeClaim", volume,
+                      "run.dir must survive the pod")
+        self.assertFalse(mount.get("readOnly", False))
+        # Certificates and the CRL straight from the Secret (no subPath: the
+        # kubelet then updates crl.pem in place, and the server re-reads it).
+        secret_name = None
+        for key in ("ca", "cert", "crl"):
+            mount, rel, volume = self.volume_at(doc, c, config["tls"][key])
+            self.assertIn("secret", volume, f"tls.{key}")
+            self.assertNotIn("subPath", mount, f"tls.{key}")
+            projected = {i["path"]: i["key"] for i in volume["secret"]["items"]}
+            self.assertIn(rel, projected, f"tls.{key}")
+            secret_name = volume["secret"]["secretName"]
+        # The private keys from a Memory emptyDir an init container fills.
+        keys_volume = None
+        for path in (config["tls"]["key"], config["audit"]["signing_key"]):
+            mount, rel, volume = self.volume_at(doc, c, path)
+            self.assertEqual(volume.get("emptyDir", {}).get("medium"),
+                             "Memory", f"{path}: keys belong in memory")
+            keys_volume = mount["name"]
+        fillers = [i for i in pod.get("initContainers", [])
+                   if keys_volume in {m["name"] for m in i["volumeMounts"]}]
+        self.assertEqual(len(fillers), 1, "one init container fills the keys")
+        init = fillers[0]
+        script = "\n".join(init.get("command", []) + init.get("args", []))
+        self.assertRegex(script, r"umask 0?77")
+        init_keys_dir = next(m["mountPath"] for m in init["volumeMounts"]
+                             if m["name"] == keys_volume).rstrip("/")
+        for path in (config["tls"]["key"], config["audit"]["signing_key"]):
+            name = os.path.basename(path)
+            self.assertRegex(script, r"chmod 0?[46]00 [^\n]*" +
+                             re.escape(f"{init_keys_dir}/{name}"),
+                             f"{name} is not made 0400 or 0600")
+        # The Secret: Opaque, exactly fedge's five files, never the CA key.
+        self.assertIn(secret_name, self.secrets)
+        secret = self.secrets[secret_name]
+        self.assertEqual(secret.get("type", "Opaque"), "Opaque")
+        keys = set((secret.get("stringData") or {}).keys())
+        self.assertEqual(keys, {"ca.crt", "server.crt", "server.key",
+                                "crl.pem", "audit.key"})
+        self.assertIn(f"kubectl create secret generic {secret_name}",
+                      self.secret_docs)
+        for key in keys:
+            self.assertIn(f"--from-file=pki/{key}", self.secret_docs,
+                          f"the kubectl command misses {key}")
+
+    # --- The edge clients ---
+
+    def edge(self):
+        found = [(p, d) for p, d in self.workloads
+                 if any(subcommand(c) == "client"
+                        for c in pod_spec_of(d)["containers"])]
+        self.assertEqual(len(found), 1, "expected one `fedge client` workload")
+        path, doc = found[0]
+        containers = {subcommand(c): c for c in pod_spec_of(doc)["containers"]}
+        self.assertIn("serve", containers, "no `fedge serve` sidecar")
+        return path, doc, containers["client"], containers["serve"]
+
+    def test_edge_clients_run_one_per_edge_node(self):
+        _, doc, _, _ = self.edge()
+        self.assertEqual(doc["kind"], "DaemonSet")
+        selector = pod_spec_of(doc).get("nodeSelector", {})
+        self.assertEqual(selector.get("fedge.io/edge"), "true")
+
+    def test_edge_client_mounts_and_node_certificate(self):
+        _, doc, c, serve = self.edge()
+        pod = pod_spec_of(doc)
+        config = yaml.safe_load(self.config_of(doc, c))
+        # The data: from the node, read-only.
+        mount, _, volume = self.volume_at(doc, c, config["data"]["dir"])
+        self.assertIn("hostPath", volume, "the data stays on the node")
+        self.assertTrue(mount.get("readOnly"), "mount the data read-only")
+        # The state directory: writable by the client, read by the sidecar.
+        mount, rel, state = self.volume_at(doc, c, config["state_dir"])
+        self.assertEqual(rel, "")
+        self.assertFalse(mount.get("readOnly", False))
+        model = flag_value(serve["args"], "--model")
+        smount, srel = self.mount_of(serve, model)
+        self.assertEqual(smount["name"], mount["name"],
+                         "serve must read the client's state directory")
+        self.assertEqual(srel, "")
+        self.assertTrue(smount.get("readOnly"), "serve only reads the state")
+        # The certificate: an init container copies this node's pair.
+        mount, _, pki = self.volume_at(doc, c, config["tls"]["key"])
+        self.assertEqual(pki.get("emptyDir", {}).get("medium"), "Memory")
+        for key in ("ca", "cert"):
+            self.assertEqual(self.volume_at(doc, c, config["tls"][key])[0]
+                             ["name"], mount["name"], f"tls.{key}")
+        fillers = [i for i in pod.get("initContainers", [])
+                   if mount["name"] in {m["name"] for m in i["volumeMounts"]}]
+        self.assertEqual(len(fillers), 1)
+        init = fillers[0]
+        env = {e["name"]: e for e in init.get("env", [])}
+        self.assertEqual(env.get("NODE_NAME", {}).get("valueFrom", {})
+                         .get("fieldRef", {}).get("fieldPath"), "spec.nodeName")
+        script = "\n".join(init.get("command", []) + init.get("args", []))
+        self.assertRegex(script, r"umask 0?77")
+        self.assertIn("$NODE_NAME.key", script)
+        self.assertIn("$NODE_NAME.crt", script)
+        init_dir = next(m["mountPath"] for m in init["volumeMounts"]
+                        if m["name"] == mount["name"]).rstrip("/")
+        key_name = os.path.basename(config["tls"]["key"])
+        self.assertRegex(script, r"chmod 0?[46]00 [^\n]*" +
+                         re.escape(f"{init_dir}/{key_name}"))
+
+    def test_serve_sidecar_listens_where_its_probe_looks(self):
+        _, doc, _, serve = self.edge()
+        listen = flag_value(serve["args"], "--listen")
+        host, port = listen.rsplit(":", 1)
+        self.assertIsNotNone(container_port(serve, int(port)))
+        self.assertIsNotNone(flag_value(serve["args"], "--wait"),
+                             "a new node has no model until its first round")
+        probe = serve["readinessProbe"].get("httpGet", {})
+        self.assertEqual(probe.get("path"), "/healthz")
+        self.assertEqual(container_port(serve, probe.get("port")), int(port))
+        # serve listens only once it has a model: liveness must not kill it
+        # during --wait.
+        startup = serve.get("startupProbe")
+        self.assertIsNotNone(startup, "a startupProbe covers --wait")
+        self.assertGreater(startup.get("periodSeconds", 10) *
+                           startup.get("failureThreshold", 3),
+                           int(flag_value(serve["args"], "--wait")))
+
+    # --- The configs, run by the real binary ---
+
+    def test_fedge_runs_the_aggregator_client_and_serve_configs(self):
+        agg_path, agg, server_c = self.aggregator()
+        _, edge, client_c, serve_c = self.edge()
+        server_text = self.config_of(agg, server_c)
+        client_text = self.config_of(edge, client_c)
+        client_config = yaml.safe_load(client_text)
+        data_dir = "/usr/share/datasets/fashion-mnist"
+        services = {d["metadata"]["name"] for _, d in self.services}
+        server_host = client_config["server"].rsplit(":", 1)[0]
+        self.assertIn(server_host, services, "the client dials no Service")
+
+        tmp = tempfile.mkdtemp(prefix="fedge_k8s_")
+        procs, logs = [], []
+        try:
+            pki = os.path.join(tmp, "pki")
+            run([FEDGE, "pki", "init", "--dir", pki,
+                 "--server-name", server_host])
+            run([FEDGE, "pki", "issue-client", "--dir", pki,
+                 "--id", "edge-node-1"])
+            # The server pod's files as its volumes hold them.
+            server_dirs = volume_dirs(server_c, os.path.join(tmp, "srv"))
+            place(server_dirs, pki, yaml.safe_load(server_text))
+            server_yaml = os.path.join(tmp, "server.yaml")
+            with open(server_yaml, "w") as f:
+                f.write(map_paths(server_text, server_dirs))
+            grpc_port, metrics_port = free_port(), free_port()
+            server_log = os.path.join(tmp, "server.log")
+            server = subprocess.Popen(
+                [FEDGE] + server_c["args"][:1] +
+                ["--config", server_yaml, "--no-progress",
+                 "--listen", f"127.0.0.1:{grpc_port}",
+                 "--metrics-listen", f"127.0.0.1:{metrics_port}"],
+                stdout=log_file(server_log, logs), stderr=subprocess.STDOUT)
+            procs.append(server)
+            self.assertEqual(
+                wait_http(f"http://127.0.0.1:{metrics_port}/healthz", server),
+                "ok\n", f"no /healthz:\n{read(server_log)}")
+            self.assertIn("(mutual TLS)", read(server_log))
+
+            # The edge client's config, with its node's certificate.
+            if not os.path.isdir(data_dir):
+                self.skipTest(f"{data_dir} is missing (dataset-fashion-mnist)")
+            client_dirs = volume_dirs(client_c, os.path.join(tmp, "edge"))
+            client_dirs[self.mount_of(client_c, client_config["data"]["dir"])
+                        [0]["mountPath"]] = data_dir
+            key_dir = os.path.dirname(pod_path(
+                client_dirs, client_config["tls"]["key"]))
+            os.makedirs(key_dir, exist_ok=True)
+            for key, src in (("ca", "ca.crt"),
+                             ("cert", "clients/edge-node-1.crt"),
+                             ("key", "clients/edge-node-1.key")):
+                dst = pod_path(client_dirs, client_config["tls"][key])
+                shutil.copy(os.path.join(pki, src), dst)
+                os.chmod(dst, 0o600 if key == "key" else 0o644)
+            client_yaml = os.path.join(tmp, "client.yaml")
+            text = map_paths(client_text, client_dirs)
+            # The Service's name stands for 127.0.0.1: the server's
+            # certificate is still checked against it.
+            self.assertIn('server_name: ""', text)
+            text = text.replace('server_name: ""',
+                                f"server_name: {server_host}")
+            with open(client_yaml, "w") as f:
+                f.write(text)
+            client_log = os.path.join(tmp, "client.log")
+            client = subprocess.Popen(
+                [FEDGE] + client_c["args"][:1] +
+                ["--config", client_yaml,
+                 "--server", f"127.0.0.1:{grpc_port}"],
+                stdout=log_file(client_log, logs), stderr=subprocess.STDOUT)
+            procs.append(client)
+            deadline = time.time() + 60
+            while "joined run" not in read(client_log):
+                self.assertIsNone(client.poll(), read(client_log))
+                self.assertLess(time.time(), deadline, read(client_log))
+                time.sleep(0.2)
+            self.assertIn("as edge-node-1", read(client_log))
+
+            # The sidecar, on a state directory holding a model.
+            state = pod_path(client_dirs, client_config["state_dir"])
+            run_dir = pod_path(server_dirs,
+                                       yaml.safe_load(server_text)["run"]["dir"])
+            shutil.copy(os.path.join(run_dir, "checkpoints",
+                                     "round-000000.fedge"),
+                        os.path.join(state, "global_model.fedge"))
+            with open(os.path.join(state, "global_model.version"), "w") as f:
+                f.write("0")
+            serve_port = free_port()
+            args = list(serve_c["args"])
+            args[args.index("--listen") + 1] = f"127.0.0.1:{serve_port}"
+            args[args.index("--model") + 1] = state
+            serve_log = os.path.join(tmp, "serve.log")
+            serve = subprocess.Popen([FEDGE] + args,
+                                     stdout=log_file(serve_log, logs),
+                                     stderr=subprocess.STDOUT)
+            procs.append(serve)
+            self.assertEqual(
+                wait_http(f"http://127.0.0.1:{serve_port}/healthz", serve),
+                "ok\n", read(serve_log))
+
+            # SIGTERM, as the kubelet stops a pod: the server exits 0.
+            server.send_signal(signal.SIGTERM)
+            self.assertEqual(server.wait(timeout=60), 0, read(server_log))
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+            for f in logs:
+                f.close()
+            shutil.rmtree(tmp)
+
     # --- kubectl, when there is one ---
 
     def test_kubectl_decodes_the_workloads(self):
@@ -490,18 +1205,19 @@ class ManifestTest(unittest.TestCase):
         # (a wrong type fails) and lists the env of each container.
         tmp = tempfile.mkdtemp(prefix="fedge_k8s_")
         try:
-            for i, job in enumerate(self.jobs):
-                path = os.path.join(tmp, f"job-{i}.yaml")
+            for i, (_, doc) in enumerate(self.workloads):
+                path = os.path.join(tmp, f"workload-{i}.yaml")
                 with open(path, "w") as f:
-                    yaml.safe_dump(job, f)
+                    yaml.safe_dump(doc, f)
                 run = subprocess.run(
                     [kubectl, "set", "env", "--local", "-f", path, "--list"],
                     capture_output=True, text=True, timeout=60)
                 self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-                for c in all_containers(job["spec"]["template"]["spec"]):
+                for c in all_containers(pod_spec_of(doc)):
                     self.assertIn(f"container {c['name']}", run.stdout)
-                self.assertIn("JOB_COMPLETION_INDEX from field path",
-                              run.stdout)
+                if doc["kind"] == "Job":
+                    self.assertIn("JOB_COMPLETION_INDEX from field path",
+                                  run.stdout)
         finally:
             shutil.rmtree(tmp)
 
