@@ -12,6 +12,7 @@
 #include "common/metrics/registry.h"
 #include "common/net/grpc_status.h"
 #include "common/net/http_server.h"
+#include "common/util/json_writer.h"
 #include "common/util/logging.h"
 #include "common/util/status_macros.h"
 #include "fedge/v1/inference.grpc.pb.h"
@@ -43,13 +44,11 @@ int HttpStatusOf(absl::StatusCode code) {
 }
 
 std::string JsonError(const absl::Status& status) {
-  std::string message(status.message());
-  std::string escaped;
-  for (char c : message) {
-    if (c == '"' || c == '\\') escaped += '\\';
-    if (static_cast<unsigned char>(c) >= 0x20) escaped += c;
-  }
-  return absl::StrCat("{\"error\":\"", escaped, "\"}");
+  util::JsonWriter w;
+  w.BeginObject();
+  w.Key("error").String(status.message());
+  w.EndObject();
+  return w.str();
 }
 
 class InferenceServerImpl final : public InferenceServer,
@@ -240,7 +239,8 @@ class InferenceServerImpl final : public InferenceServer,
                                                      print)
              .ok()) {
       response.status = 500;
-      response.body = "{\"error\":\"the answer could not be encoded\"}";
+      response.body =
+          JsonError(absl::InternalError("the answer could not be encoded"));
     }
     return response;
   }

@@ -448,16 +448,11 @@ absl::StatusOr<RoundReport> Coordinator::RunRound(uint64_t number) {
 }
 
 absl::StatusOr<tensor::ParameterSet> Coordinator::NextModel(Round& round) {
-  const uint32_t accepted = round.num_accepted();
-  if (accepted < strategy_->min_updates()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        strategy_->name(), " needs at least ", strategy_->min_updates(),
-        " accepted updates, the round has ", accepted));
-  }
   FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSet mean, round.Aggregate());
   if (privacy_ != nullptr && privacy_->config().central()) {
-    FEDGE_RETURN_IF_ERROR(privacy_->AddCentralNoise(
-        round.base().state, &mean, accepted, round.num_within_clip()));
+    FEDGE_RETURN_IF_ERROR(privacy_->AddCentralNoise(round.base().state, &mean,
+                                                    round.num_accepted(),
+                                                    round.num_within_clip()));
   }
   std::vector<KeptUpdate> kept = round.TakeKeptUpdates();
   std::vector<absl::Span<const float>> updates;

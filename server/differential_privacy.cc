@@ -9,7 +9,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/crypto/secret_bytes.h"
-#include "common/privacy/accountant.h"
 #include "common/util/status_macros.h"
 
 namespace fedge::server {
@@ -71,23 +70,20 @@ double DifferentialPrivacy::SecAggClipRange(uint32_t threshold) const {
 }
 
 absl::StatusOr<double> DifferentialPrivacy::EpsilonOf(
-    const std::vector<LedgerRound>& rounds) const {
-  privacy::RdpAccountant accountant;
-  for (const LedgerRound& r : rounds)
-    accountant.Compose(r.q, r.noise_multiplier);
+    const privacy::RdpAccountant& accountant) const {
   FEDGE_ASSIGN_OR_RETURN(privacy::PrivacySpent spent,
                          accountant.Epsilon(config_.delta));
   return spent.epsilon;
 }
 
 absl::StatusOr<double> DifferentialPrivacy::Epsilon() const {
-  return EpsilonOf(ledger_);
+  return EpsilonOf(accountant_);
 }
 
 absl::StatusOr<double> DifferentialPrivacy::EpsilonAfter(double q) const {
-  std::vector<LedgerRound> rounds = ledger_;
-  rounds.push_back({q, config_.noise_multiplier});
-  return EpsilonOf(rounds);
+  privacy::RdpAccountant after = accountant_;
+  after.Compose(q, config_.noise_multiplier);
+  return EpsilonOf(after);
 }
 
 absl::Status DifferentialPrivacy::AddCentralNoise(
@@ -119,16 +115,15 @@ absl::Status DifferentialPrivacy::AddCentralNoise(
 
 absl::StatusOr<v1::PrivacySpent> DifferentialPrivacy::Account(double q) {
   FEDGE_ASSIGN_OR_RETURN(double before, Epsilon());
+  privacy::RdpAccountant next = accountant_;
+  next.Compose(q, config_.noise_multiplier);
+  FEDGE_ASSIGN_OR_RETURN(double after, EpsilonOf(next));
+  accountant_ = std::move(next);
   ledger_.push_back({q, config_.noise_multiplier});
-  absl::StatusOr<double> after = Epsilon();
-  if (!after.ok()) {
-    ledger_.pop_back();
-    return after.status();
-  }
   v1::PrivacySpent spent;
-  spent.set_epsilon(*after);
+  spent.set_epsilon(after);
   spent.set_delta(config_.delta);
-  spent.set_round_epsilon(*after - before);
+  spent.set_round_epsilon(after - before);
   spent.set_noise_multiplier(config_.noise_multiplier);
   // The norm this round's updates were clipped to (adaptive clipping has
   // already moved clip_norm() on for the next round).
@@ -180,7 +175,12 @@ absl::Status DifferentialPrivacy::RestoreState(absl::string_view text) {
     }
     FEDGE_RETURN_IF_ERROR(clipper_->RestoreState(clipper_state));
   }
+  privacy::RdpAccountant accountant;
+  for (const LedgerRound& r : ledger)
+    accountant.Compose(r.q, r.noise_multiplier);
+  FEDGE_RETURN_IF_ERROR(accountant.status());
   ledger_ = std::move(ledger);
+  accountant_ = std::move(accountant);
   return absl::OkStatus();
 }
 

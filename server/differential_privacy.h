@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/config/server_config.h"
+#include "common/privacy/accountant.h"
 #include "common/privacy/adaptive_clipping.h"
 #include "common/privacy/gaussian_noise.h"
 #include "common/tensor/parameter_set.h"
@@ -94,12 +95,15 @@ class DifferentialPrivacy {
     double noise_multiplier;
   };
   absl::StatusOr<double> EpsilonOf(
-      const std::vector<LedgerRound>& rounds) const;
+      const privacy::RdpAccountant& accountant) const;
 
   config::PrivacyConfig config_;
   std::optional<privacy::AdaptiveClipper> clipper_;
   privacy::GaussianNoise noise_;
   std::vector<LedgerRound> ledger_;
+  // The ledger composed, kept up to date round by round (a round costs one
+  // RDP evaluation, not one per round so far).
+  privacy::RdpAccountant accountant_;
   // The clip norm AddCentralNoise applied, until Account reports it.
   double applied_clip_norm_ = 0;
 };
