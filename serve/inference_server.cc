@@ -117,10 +117,19 @@ class InferenceServerImpl final : public InferenceServer,
     }
     FEDGE_ASSIGN_OR_RETURN(ServedModel model,
                            LoadServedModel(options_.model_path));
-    FEDGE_ASSIGN_OR_RETURN(std::unique_ptr<Predictor> predictor,
-                           Predictor::Create(options_.spec, model.state,
-                                             model.version, model.sha256_hex));
-    std::shared_ptr<const Predictor> next = std::move(predictor);
+    absl::StatusOr<std::unique_ptr<Predictor>> predictor = Predictor::Create(
+        options_.spec, model.state, model.version, model.sha256_hex);
+    if (!predictor.ok()) {
+      return absl::Status(
+          predictor.status().code(),
+          absl::StrCat(model.file,
+                       " does not fit the model described by "
+                       "--kind, --torchscript, --input-shape and "
+                       "--num-classes (",
+                       predictor.status().message(),
+                       "); give the federation's model settings"));
+    }
+    std::shared_ptr<const Predictor> next = *std::move(predictor);
     bool swapped = false;
     {
       absl::MutexLock lock(&mu_);

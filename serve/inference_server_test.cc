@@ -219,6 +219,14 @@ TEST(InferenceServerTest, ServesAClientsModelOnceItArrives) {
   auto empty = InferenceServer::Start(options);
   EXPECT_EQ(empty.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(empty.status().message(), HasSubstr("holds no model yet"));
+
+  // A model of another architecture than the flags describe.
+  options.model_path = dir;
+  options.spec.kind = "cnn";
+  auto mismatched = InferenceServer::Start(options);
+  EXPECT_EQ(mismatched.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(mismatched.status().message(),
+              HasSubstr("does not fit the model described by --kind"));
 }
 
 }  // namespace
