@@ -165,13 +165,17 @@ absl::StatusOr<IdxFile> ReadIdxFile(ByteStream& stream, uint32_t magic,
 
   IdxFile file;
   uint64_t payload_size = 1;
+  // The product of the non-zero dimensions is capped too: a file of zero
+  // images must not declare images whose size (rows × cols) overflows.
+  uint64_t nonzero_size = 1;
   for (size_t i = 0; i < num_dims; ++i) {
     const uint32_t dim = BigEndian32(header + 4 + 4 * i);
     file.dims.push_back(dim);
-    // Each factor is < 2^32 and the running product stays <= 2^31, so the
-    // multiplication cannot overflow 64 bits.
+    // Each factor is < 2^32 and the running products stay <= 2^31, so the
+    // multiplications cannot overflow 64 bits.
     payload_size *= dim;
-    if (payload_size > kMaxPayloadBytes) {
+    if (dim != 0) nonzero_size *= dim;
+    if (nonzero_size > kMaxPayloadBytes) {
       std::string dims;
       for (size_t j = 0; j < num_dims; ++j) {
         absl::StrAppend(&dims, j == 0 ? "" : " x ",

@@ -186,6 +186,16 @@ TEST(ReadIdxTest, RejectsHugeDimensionsWithoutAllocating) {
   ExpectInvalid(d, images, "4294967295 x 65536 x 65536 exceed the limit");
 }
 
+TEST(ReadIdxTest, RejectsHugeDimensionsOfZeroImages) {
+  // Found by fuzz/idx_reader: zero images of 4294967295 × 4294967295 pixels
+  // were accepted, and rows × cols overflowed in whoever sized an example.
+  const std::string images =
+      WriteRaw("zero-huge-images", IdxImages(0, 0xffffffffu, 0xffffffffu, {}));
+  const std::string labels = WriteRaw("zero-huge-labels", IdxLabels(0, {}));
+  absl::StatusOr<Dataset> d = ReadIdx(images, labels);
+  ExpectInvalid(d, images, "0 x 4294967295 x 4294967295 exceed the limit");
+}
+
 TEST(ReadIdxTest, RejectsHugeLabelCount) {
   const std::string images =
       WriteRaw("hugel-images", IdxImages(3, 2, 3, kPixels));
