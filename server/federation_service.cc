@@ -218,7 +218,17 @@ absl::Status FederationService::DoSubmitSecAgg(
   if (round == nullptr) {
     return absl::FailedPreconditionError("no round is open");
   }
-  return round->HandleSecAgg(peer.id, message);
+  absl::Status handled = round->HandleSecAgg(peer.id, message);
+  if (!handled.ok()) {
+    // A refused protocol message is a refused part of the client's upload:
+    // logged as such, so the record shows who sent what the protocol could
+    // not take. (The round's own bookkeeping of the client is unchanged.)
+    v1::AuditEvent event;
+    event.mutable_upload_rejected()->set_client_id(peer.id);
+    event.mutable_upload_rejected()->set_reason(std::string(handled.message()));
+    (void)Audit(peer.id, std::move(event), round->number());
+  }
+  return handled;
 }
 
 grpc::ServerUnaryReactor* FederationService::ReportEvaluation(

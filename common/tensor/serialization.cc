@@ -111,8 +111,11 @@ absl::StatusOr<ParsedBlob> ParseBlob(absl::string_view bytes) {
   int64_t total = 0;
   for (const v1::TensorSpec& t : header.tensors()) {
     if (t.dtype() != v1::DTYPE_FLOAT32) {
+      // A dtype this build does not know has no name: give its number.
+      const std::string& name = v1::DType_Name(t.dtype());
       return absl::InvalidArgumentError(absl::StrCat(
-          "tensor ", t.name(), " has dtype ", v1::DType_Name(t.dtype()),
+          "tensor ", t.name(), " has dtype ",
+          name.empty() ? absl::StrCat(static_cast<int>(t.dtype())) : name,
           "; fedge exchanges float32 only"));
     }
     TensorSpec spec{t.name(), {t.shape().begin(), t.shape().end()}};
