@@ -1,6 +1,7 @@
 // `fedge server`: runs the aggregator described by a YAML config.
 
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -12,6 +13,7 @@
 #include "cli/signal_watcher.h"
 #include "common/config/server_config.h"
 #include "server/federation_server.h"
+#include "site/site_link.h"
 
 namespace fedge::cli {
 namespace {
@@ -76,8 +78,20 @@ int RunServer(const Args& args) {
     config->rounds = rounds;
   }
 
+  // A site aggregator runs its rounds when its upstream asks for them.
+  std::unique_ptr<site::SiteLink> upstream;
+  if (config->upstream.enabled()) {
+    if (flags->Has("rounds")) {
+      return Fail(kCommand,
+                  "--rounds does not apply to a site aggregator: it runs one "
+                  "round for each round of its upstream",
+                  kExitUsage);
+    }
+    upstream = std::make_unique<site::SiteLink>(*config);
+  }
   server::ServerOptions options;
   options.config = *std::move(config);
+  options.driver = upstream.get();
   options.insecure_local_demo = flags->Switch("insecure-local-demo");
   options.show_progress = !flags->Switch("no-progress");
 

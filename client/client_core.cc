@@ -218,7 +218,15 @@ absl::StatusOr<ClientCore::TrainedDelta> ClientCore::TrainDelta(
 
 absl::Status ClientCore::Train(ServerConnection& conn,
                                const v1::TrainTask& task) {
-  FEDGE_ASSIGN_OR_RETURN(TrainedDelta trained, TrainDelta(conn, task));
+  absl::StatusOr<TrainedDelta> trained_or = TrainDelta(conn, task);
+  if (absl::IsUnavailable(trained_or.status())) {
+    // This round only (see Trainer::Train); the server drops this client
+    // from it at its deadline.
+    FEDGE_LOG(Warning, "client") << "round " << task.round()
+                                 << " skipped: " << trained_or.status();
+    return absl::OkStatus();
+  }
+  FEDGE_ASSIGN_OR_RETURN(TrainedDelta trained, std::move(trained_or));
   return Upload(conn, task, tensor::Serialize(trained.delta), &trained.result);
 }
 

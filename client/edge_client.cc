@@ -141,6 +141,8 @@ absl::Status EdgeClient::Session() {
       finished = true;
       FEDGE_LOG(Info, "client")
           << "the server says: " << task.finished().reason();
+      absl::MutexLock lock(&mu_);
+      finished_reason_ = task.finished().reason();
       break;
     }
     task_error = core_.HandleTask(*conn, task);
@@ -173,6 +175,11 @@ absl::Status EdgeClient::Leave(const std::string& reason,
   grpc::ClientContext context;
   conn->Prepare(&context);
   return net::FromGrpcStatus(conn->stub().Leave(&context, request, &response));
+}
+
+std::string EdgeClient::finished_reason() const {
+  absl::MutexLock lock(&mu_);
+  return finished_reason_;
 }
 
 }  // namespace fedge::client

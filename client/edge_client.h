@@ -78,6 +78,8 @@ class EdgeClient {
   absl::Status Leave(const std::string& reason, bool withdraw_consent);
 
   EdgeClientStats stats() const { return core_.stats(); }
+  // Why the server ended the run, once Run returned OK; "" before.
+  std::string finished_reason() const;
 
  private:
   absl::Status Session();
@@ -91,6 +93,7 @@ class EdgeClient {
   mutable absl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* active_stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::string finished_reason_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace fedge::client

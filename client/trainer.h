@@ -42,7 +42,9 @@ class Trainer {
  public:
   virtual ~Trainer() = default;
   // Starts from `global` and trains on local data. The trainer must not keep
-  // references to `global`.
+  // references to `global`. Unavailable means only this round cannot be
+  // trained (the client skips it and stays); any other error means this
+  // client cannot train the model at all.
   virtual absl::StatusOr<TrainResult> Train(const tensor::ParameterSet& global,
                                             const TrainOptions& options) = 0;
   // Examples available for training.

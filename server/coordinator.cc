@@ -176,14 +176,57 @@ void Coordinator::OnClientEnded(const std::string& client_id) {
 }
 
 absl::Status Coordinator::Run() {
-  uint32_t completed = 0, abandoned = 0;
   for (uint64_t r = next_round_; r <= config_.rounds && !stopped(); ++r) {
     FEDGE_ASSIGN_OR_RETURN(RoundReport report, RunRound(r));
     next_round_ = r + 1;
-    (report.status == "completed" ? completed : abandoned)++;
-    deps_.metrics->round_seconds->Observe(report.total_seconds);
-    if (deps_.observer != nullptr) deps_.observer->OnRound(report);
+    RoundDone(report);
   }
+  return Finish("");
+}
+
+void Coordinator::RoundDone(const RoundReport& report) {
+  (report.status == "completed" ? completed_ : abandoned_)++;
+  deps_.metrics->round_seconds->Observe(report.total_seconds);
+  if (deps_.observer != nullptr) deps_.observer->OnRound(report);
+}
+
+uint64_t Coordinator::CommittedVersion(uint64_t round) const {
+  return config_.upstream.enabled() ? 2 * round : round;
+}
+
+absl::StatusOr<Coordinator::SiteRound> Coordinator::RunSiteRound(
+    tensor::ParameterSet upstream_model) {
+  if (stopped()) return absl::CancelledError(StoppedReason());
+  std::shared_ptr<const GlobalModel> current = deps_.run->model();
+  if (absl::Status layout = tensor::CheckSameLayout(
+          current->state.specs(), upstream_model.specs());
+      !layout.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the upstream's model is not the model this site's config describes (",
+        layout.message(), "); give the site the upstream's model section"));
+  }
+  const uint64_t number = next_round_;
+  deps_.run->PublishModel(
+      MakeGlobalModel(2 * number - 1, std::move(upstream_model)));
+  FEDGE_ASSIGN_OR_RETURN(RoundReport report, RunRound(number));
+  next_round_ = number + 1;
+  RoundDone(report);
+  if (report.status != "completed") {
+    if (stopped()) return absl::CancelledError(report.reason);
+    return absl::UnavailableError(
+        absl::StrCat("site round ", number, " abandoned: ", report.reason));
+  }
+  SiteRound out;
+  out.round = number;
+  out.model = deps_.run->model()->state;
+  out.examples = report.train.num_examples;
+  out.loss = report.train.loss;
+  out.accuracy = report.train.accuracy;
+  return out;
+}
+
+absl::Status Coordinator::Finish(const std::string& upstream_outcome) {
+  const uint32_t completed = completed_, abandoned = abandoned_;
   deps_.run->SetRound(nullptr);
   StopKind kind;
   {
@@ -203,6 +246,10 @@ absl::Status Coordinator::Run() {
     } else {
       outcome = absl::StrCat("run finished: ", completed, " rounds completed, ",
                              abandoned, " abandoned");
+      if (!upstream_outcome.empty()) {
+        absl::StrAppend(&outcome, " (the upstream ended its run: ",
+                        upstream_outcome, ")");
+      }
     }
     v1::Task finished;
     finished.mutable_finished()->set_reason(outcome);
@@ -472,7 +519,7 @@ absl::Status Coordinator::Commit(
   // Fail closed: no model is published that the audit log cannot show.
   if (deps_.audit != nullptr) FEDGE_RETURN_IF_ERROR(deps_.audit->healthy());
   std::shared_ptr<const GlobalModel> model =
-      MakeGlobalModel(round.number(), std::move(state));
+      MakeGlobalModel(CommittedVersion(round.number()), std::move(state));
   // The checkpoint is written (and renamed into place) before the store
   // records it: a crash in between leaves an unreferenced file, never a
   // record without its file.

@@ -64,6 +64,26 @@ class Coordinator {
   // server itself failed (e.g. the store could not be written).
   absl::Status Run();
 
+  // A site aggregator's round (site/site_link.h drives these instead of
+  // Run): one round with this site's devices starting from the upstream's
+  // model. Its result is the site's new model and the summed example weight
+  // of the updates in it.
+  struct SiteRound {
+    uint64_t round = 0;
+    tensor::ParameterSet model;
+    uint64_t examples = 0;
+    double loss = 0;  // example-weighted; NaN in secure rounds
+    double accuracy = 0;
+  };
+  // InvalidArgument if `upstream_model` is not this federation's layout;
+  // Unavailable (with the reason) if the round was abandoned; Cancelled
+  // once Stop() was called. An error from the store is Internal.
+  absl::StatusOr<SiteRound> RunSiteRound(tensor::ParameterSet upstream_model);
+  // Ends a site's run after its RunSiteRound calls, as Run ends its own:
+  // clients are told the run finished (or, after a shutdown, to reconnect
+  // later). `upstream_outcome` says why the upstream's run ended.
+  absl::Status Finish(const std::string& upstream_outcome);
+
   // How a stop ends things for the clients.
   enum class StopKind {
     // The run is over: clients are sent RunFinished and leave.
@@ -85,6 +105,12 @@ class Coordinator {
 
  private:
   absl::StatusOr<RoundReport> RunRound(uint64_t number);
+  // Counts a finished round and tells the observers.
+  void RoundDone(const RoundReport& report);
+  // A site's model versions: the upstream model its round `round` starts
+  // from is 2*round - 1, the model the round commits 2*round (a root's
+  // committed version is its round number).
+  uint64_t CommittedVersion(uint64_t round) const;
   // The strategy's next model from the round's updates; an error is the
   // reason to abandon the round.
   absl::StatusOr<tensor::ParameterSet> NextModel(Round& round);
@@ -146,6 +172,8 @@ class Coordinator {
   std::unique_ptr<AggregationStrategy> strategy_;
   std::unique_ptr<DifferentialPrivacy> privacy_;
   uint64_t next_round_ = 1;
+  uint32_t completed_ = 0;
+  uint32_t abandoned_ = 0;
   std::atomic<bool> stopped_{false};
   absl::Mutex stop_mu_;
   std::string stop_reason_ ABSL_GUARDED_BY(stop_mu_);

@@ -77,7 +77,9 @@ absl::StatusOr<std::unique_ptr<FederationServer>> FederationServer::Start(
   FEDGE_RETURN_IF_ERROR(server->Build());
   FederationServer* s = server.get();
   s->driver_ = std::thread([s] {
-    absl::Status status = s->coordinator_->Run();
+    absl::Status status = s->options_.driver != nullptr
+                              ? s->options_.driver->Drive(*s->coordinator_)
+                              : s->coordinator_->Run();
     if (!status.ok()) {
       FEDGE_LOG(Error, "server") << "run failed: " << status;
     }
@@ -91,6 +93,11 @@ absl::StatusOr<std::unique_ptr<FederationServer>> FederationServer::Start(
 absl::Status FederationServer::Build() {
   const config::ServerConfig& config = options_.config;
   util::Clock* clock = options_.clock;
+  if (config.upstream.enabled() != (options_.driver != nullptr)) {
+    return absl::InvalidArgumentError(
+        "a site aggregator (upstream: in the config) needs its upstream link "
+        "as ServerOptions.driver, and only a site aggregator has one");
+  }
   FEDGE_RETURN_IF_ERROR(util::MakeDirectories(config.run_dir));
   FEDGE_ASSIGN_OR_RETURN(
       store_, Store::Open(util::JoinPath(config.run_dir, "state.db")));
@@ -292,12 +299,14 @@ absl::Status FederationServer::Wait() {
 
 void FederationServer::Stop(const std::string& reason) {
   if (coordinator_) coordinator_->Stop(reason);
+  if (options_.driver != nullptr) options_.driver->Stop();
 }
 
 void FederationServer::Interrupt(const std::string& reason) {
   if (coordinator_) {
     coordinator_->Stop(reason, Coordinator::StopKind::kShutdown);
   }
+  if (options_.driver != nullptr) options_.driver->Stop();
 }
 
 void FederationServer::Shutdown() {

@@ -24,6 +24,7 @@
 #include "server/authenticator.h"
 #include "server/coordinator.h"
 #include "server/federation_service.h"
+#include "server/round_driver.h"
 #include "server/run_reporter.h"
 #include "server/run_state.h"
 #include "server/server_metrics.h"
@@ -43,6 +44,9 @@ struct ServerOptions {
   bool show_progress = true;
   // An extra observer of rounds (tests, benchmarks); may be null.
   RunObserver* observer = nullptr;
+  // Runs the rounds instead of the coordinator's own loop: a site
+  // aggregator's link to its upstream (not owned; must outlive the server).
+  RoundDriver* driver = nullptr;
   // See CoordinatorDeps::before_selection (the fleet simulator).
   std::function<void(uint64_t round)> before_selection;
 };

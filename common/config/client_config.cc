@@ -9,17 +9,19 @@
 namespace fedge::config {
 namespace {
 
-void ReadTls(MapReader tls, ClientTlsFiles* t) {
-  tls.RequiredPath("ca", &t->ca_cert);
-  tls.RequiredPath("cert", &t->cert);
-  tls.RequiredPath("key", &t->key);
-  tls.Optional("server_name", &t->server_name);
-}
-
 void ReadConsent(MapReader consent, ConsentConfig* c) {
   consent.Optional("purpose", &c->purpose_id, NonEmpty());
   consent.Optional("version", &c->version, NonEmpty());
   consent.Optional("given_at", &c->given_at);
+}
+
+}  // namespace
+
+void ReadClientTls(MapReader tls, ClientTlsFiles* t) {
+  tls.RequiredPath("ca", &t->ca_cert);
+  tls.RequiredPath("cert", &t->cert);
+  tls.RequiredPath("key", &t->key);
+  tls.Optional("server_name", &t->server_name);
 }
 
 void ReadReconnect(MapReader reconnect, BackoffConfig* b) {
@@ -38,8 +40,6 @@ void ReadReconnect(MapReader reconnect, BackoffConfig* b) {
   }
 }
 
-}  // namespace
-
 absl::StatusOr<ClientConfig> ParseClientConfig(const std::string& yaml,
                                                const std::string& origin,
                                                const std::string& base_dir) {
@@ -49,7 +49,7 @@ absl::StatusOr<ClientConfig> ParseClientConfig(const std::string& yaml,
   c.source_path = origin;
   MapReader root = doc.root();
   root.Optional("server", &c.server_address, NonEmpty());
-  ReadTls(root.Child("tls"), &c.tls);
+  ReadClientTls(root.Child("tls"), &c.tls);
   root.Optional("region", &c.region, NonEmpty());
   ReadConsent(root.Child("consent"), &c.consent);
   ReadDataSource(root.Child("data"), &c.data);

@@ -59,6 +59,12 @@ struct ClientConfig {
 // directory.
 absl::StatusOr<ClientConfig> LoadClientConfig(const std::string& path);
 
+class MapReader;
+// The `tls:` and `reconnect:` sections, as a client config has them; a site
+// aggregator's `upstream:` section (server_config.h) has the same ones.
+void ReadClientTls(MapReader tls, ClientTlsFiles* out);
+void ReadReconnect(MapReader reconnect, BackoffConfig* out);
+
 absl::StatusOr<ClientConfig> ParseClientConfig(const std::string& yaml,
                                                const std::string& origin,
                                                const std::string& base_dir);

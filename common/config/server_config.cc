@@ -296,6 +296,43 @@ void ReadEvaluation(MapReader evaluation, EvaluationConfig* e) {
 
 }  // namespace
 
+void ReadUpstream(MapReader root, ServerConfig* c) {
+  if (!root.Has("upstream")) return;
+  MapReader upstream = root.Child("upstream");
+  UpstreamConfig& u = c->upstream;
+  upstream.Required("server", &u.server_address,
+                    HostPort(/*allow_empty=*/false));
+  ReadClientTls(upstream.Child("tls"), &u.tls);
+  upstream.Optional("region", &u.region, NonEmpty());
+  ReadReconnect(upstream.Child("reconnect"), &u.reconnect);
+  // The upstream decides the rounds and applies the strategy to the sites'
+  // updates; the site's share must be its devices' plain example-weighted
+  // mean, or the upstream's FedAvg is no longer FedAvg over the devices.
+  if (root.Has("rounds")) {
+    root.Fail("rounds",
+              "a site aggregator (upstream: is set) runs one round for each "
+              "round of its upstream until the upstream ends its run; remove "
+              "rounds:");
+  }
+  const StrategyConfig& s = c->strategy;
+  if ((s.name != "fedavg" && s.name != "fedprox") ||
+      s.server_learning_rate != 1.0) {
+    root.Child("strategy")
+        .Fail("name",
+              absl::StrCat(
+                  "a site aggregator sends its devices' example-weighted mean "
+                  "upstream, where the upstream's strategy is applied; use "
+                  "fedavg or fedprox with server_learning_rate 1 here (got ",
+                  s.name, ") and choose the strategy in the upstream's config"));
+  }
+  if (c->privacy.enabled()) {
+    root.Child("privacy").Fail(
+        "mode",
+        "differential privacy is accounted where the model is released: set "
+        "it in the upstream's config and mode: none here");
+  }
+}
+
 // Differential privacy against the rest of the config.
 void CheckPrivacy(MapReader root, ServerConfig* c) {
   const PrivacyConfig& p = c->privacy;
@@ -360,6 +397,7 @@ void ReadServerConfig(MapReader root, ServerConfig* out, bool simulated) {
   ReadEvaluation(root.Child("evaluation"), &c.evaluation);
   ReadPrivacy(root.Child("privacy"), &c.privacy);
   ReadCompliance(root.Child("compliance"), &c.compliance);
+  if (!simulated) ReadUpstream(root, &c);
   if (IsRobustStrategy(c.strategy.name) && c.secure_aggregation.enabled) {
     root.Child("strategy")
         .Fail("name",

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/config/client_config.h"
 #include "common/data/data_source.h"
 #include "common/models/model_spec.h"
 #include "common/secagg/parameters.h"
@@ -155,6 +156,23 @@ struct AuditConfig {
   std::string signing_key;
 };
 
+// A site aggregator (docs/three-tiers.md): this server takes part in an
+// upstream aggregator's rounds as one client. For each upstream round it
+// runs one round of its own with its devices, starting from the upstream
+// model, and uploads the result as one update weighted by its devices'
+// examples, so the upstream's FedAvg over sites is FedAvg over all devices.
+struct UpstreamConfig {
+  // The upstream aggregator's address ("": this server is the root).
+  std::string server_address;
+  // This site's identity towards the upstream: a device certificate issued
+  // by the upstream federation's CA, named after the site.
+  ClientTlsFiles tls;
+  // Where this site is, declared when it joins (data residency).
+  std::string region = "unspecified";
+  BackoffConfig reconnect;
+  bool enabled() const { return !server_address.empty(); }
+};
+
 struct ServerConfig {
   // Where the config was read from (for messages), and the SHA-256 (hex)
   // of its text, recorded in the audit log.
@@ -187,6 +205,7 @@ struct ServerConfig {
   EvaluationConfig evaluation;
   AuditConfig audit;
   ComplianceConfig compliance;
+  UpstreamConfig upstream;
   // Let fleet simulators (role simulator) act for virtual clients. Only for
   // simulation federations; `fedge sim` sets it on its own server.
   bool accept_virtual_clients = false;
