@@ -25,13 +25,108 @@ class NoOpTrainer final : public client::Trainer {
   uint64_t num_examples() const override { return 100; }
 };
 
+}  // namespace
+
 std::string TempDir(const char* prefix) {
   std::string tmpl = absl::StrCat("/tmp/", prefix, "_XXXXXX");
   if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
   return tmpl;
 }
 
-}  // namespace
+std::string BenchClientId(uint32_t i) { return absl::StrCat("bench-", i); }
+
+absl::Status MakeBenchPki(const std::string& pki_dir, uint32_t clients) {
+  pki::InitOptions init;
+  init.force = true;
+  absl::Status status = pki::InitFederation(pki_dir, init);
+  for (uint32_t i = 0; status.ok() && i < clients; ++i) {
+    status = pki::IssueClient(pki_dir, BenchClientId(i));
+  }
+  return status;
+}
+
+server::ServerOptions BenchServerOptions(const HarnessOptions& options,
+                                         const std::string& pki_dir,
+                                         const std::string& run_dir) {
+  pki::PkiPaths paths(pki_dir);
+  server::ServerOptions server_options;
+  config::ServerConfig& c = server_options.config;
+  c.run_dir = run_dir;
+  c.run_id = "bench";
+  c.listen_address = "127.0.0.1:0";
+  c.metrics_address = "";
+  c.tls = {paths.ca_cert(), paths.server_cert(), paths.server_key(),
+           paths.crl()};
+  c.audit.signing_key = paths.audit_key();
+  c.model = options.model;
+  c.rounds = options.rounds;
+  c.cohort.min_clients = options.clients;
+  c.cohort.fraction = 1.0;
+  c.evaluation.central_every = 0;
+  c.secure_aggregation.enabled = options.secure_aggregation;
+  server_options.show_progress = false;
+  return server_options;
+}
+
+EdgeClientPool::EdgeClientPool(EdgeClientPoolOptions options)
+    : options_(std::move(options)) {
+  pki::PkiPaths paths(options_.pki_dir);
+  for (uint32_t i = options_.first; i < options_.first + options_.count; ++i) {
+    const std::string id = BenchClientId(i);
+    client::EdgeClientOptions o;
+    o.server_address = options_.server_address;
+    o.tls = net::ClientTlsFiles{paths.ca_cert(), paths.client_cert(id),
+                                paths.client_key(id), "localhost"};
+    o.consent.purpose_id = options_.purpose_id;
+    if (!options_.state_root.empty()) {
+      o.state_dir =
+          util::JoinPath(options_.state_root, absl::StrCat("client-", i));
+    }
+    o.on_transfer = options_.on_transfer;
+    clients_.push_back(std::make_unique<client::EdgeClient>(
+        o,
+        [](const models::ModelSpec&)
+            -> absl::StatusOr<std::unique_ptr<client::Trainer>> {
+          return std::unique_ptr<client::Trainer>(new NoOpTrainer());
+        },
+        nullptr, nullptr));
+  }
+}
+
+EdgeClientPool::~EdgeClientPool() {
+  Stop();
+  Join();
+}
+
+void EdgeClientPool::Start() {
+  for (auto& client : clients_) {
+    client::EdgeClient* c = client.get();
+    threads_.emplace_back([this, c] {
+      absl::Status status = c->Run();
+      if (!status.ok()) {
+        std::fprintf(stderr, "client: %s\n", status.ToString().c_str());
+        absl::MutexLock lock(&mu_);
+        ++failures_;
+      }
+    });
+  }
+}
+
+void EdgeClientPool::Stop() {
+  for (auto& c : clients_) c->Stop();
+}
+
+void EdgeClientPool::Join() {
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+size_t EdgeClientPool::failures() const {
+  absl::MutexLock lock(&mu_);
+  return failures_;
+}
 
 class FederationHarness::Observer final : public server::RunObserver {
  public:
@@ -63,82 +158,40 @@ FederationHarness::FederationHarness(HarnessOptions options)
 }
 
 FederationHarness::~FederationHarness() {
-  for (auto& c : clients_) c->Stop();
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
-  }
+  clients_.reset();  // stops and joins them
   if (server_) server_->Shutdown();
 }
 
 bool FederationHarness::Start() {
   pki_dir_ = TempDir("fedge_bench_pki");
   run_dir_ = TempDir("fedge_bench_run");
-  pki::InitOptions init;
-  init.force = true;
-  absl::Status status = pki::InitFederation(pki_dir_, init);
-  for (uint32_t i = 0; status.ok() && i < options_.clients; ++i) {
-    status = pki::IssueClient(pki_dir_, absl::StrCat("bench-", i));
-  }
-  if (!status.ok()) {
+  if (absl::Status status = MakeBenchPki(pki_dir_, options_.clients);
+      !status.ok()) {
     std::fprintf(stderr, "pki: %s\n", status.ToString().c_str());
     return false;
   }
-  pki::PkiPaths paths(pki_dir_);
-  server::ServerOptions server_options;
-  config::ServerConfig& c = server_options.config;
-  c.run_dir = run_dir_;
-  c.run_id = "bench";
-  c.listen_address = "127.0.0.1:0";
-  c.metrics_address = "";
-  c.tls = {paths.ca_cert(), paths.server_cert(), paths.server_key(),
-           paths.crl()};
-  c.audit.signing_key = paths.audit_key();
-  c.model = options_.model;
-  c.rounds = options_.rounds;
-  c.cohort.min_clients = options_.clients;
-  c.cohort.fraction = 1.0;
-  c.evaluation.central_every = 0;
-  c.secure_aggregation.enabled = options_.secure_aggregation;
-  server_options.show_progress = false;
+  server::ServerOptions server_options =
+      BenchServerOptions(options_, pki_dir_, run_dir_);
   server_options.observer = observer_.get();
-  const std::string purpose = c.purpose_id;
+  const std::string purpose = server_options.config.purpose_id;
   auto server = server::FederationServer::Start(std::move(server_options));
   if (!server.ok()) {
     std::fprintf(stderr, "server: %s\n", server.status().ToString().c_str());
     return false;
   }
   server_ = std::move(*server);
-  for (uint32_t i = 0; i < options_.clients; ++i) {
-    std::string id = absl::StrCat("bench-", i);
-    client::EdgeClientOptions o;
-    o.server_address = absl::StrCat("127.0.0.1:", server_->port());
-    o.tls = net::ClientTlsFiles{paths.ca_cert(), paths.client_cert(id),
-                                paths.client_key(id), "localhost"};
-    o.consent.purpose_id = purpose;
-    if (options_.client_state_on_disk) {
-      o.state_dir = util::JoinPath(run_dir_, absl::StrCat("client-", i));
-    }
-    o.on_transfer = [this](const client::TransferEvent& e) {
-      absl::MutexLock lock(&mu_);
-      transfers_.push_back(e);
-    };
-    clients_.push_back(std::make_unique<client::EdgeClient>(
-        o,
-        [](const models::ModelSpec&)
-            -> absl::StatusOr<std::unique_ptr<client::Trainer>> {
-          return std::unique_ptr<client::Trainer>(new NoOpTrainer());
-        },
-        nullptr, nullptr));
-  }
-  for (auto& client : clients_) {
-    client::EdgeClient* c = client.get();
-    threads_.emplace_back([c] {
-      absl::Status status = c->Run();
-      if (!status.ok()) {
-        std::fprintf(stderr, "client: %s\n", status.ToString().c_str());
-      }
-    });
-  }
+  EdgeClientPoolOptions pool;
+  pool.server_address = absl::StrCat("127.0.0.1:", server_->port());
+  pool.pki_dir = pki_dir_;
+  pool.count = options_.clients;
+  pool.purpose_id = purpose;
+  if (options_.client_state_on_disk) pool.state_root = run_dir_;
+  pool.on_transfer = [this](const client::TransferEvent& e) {
+    absl::MutexLock lock(&mu_);
+    transfers_.push_back(e);
+  };
+  clients_ = std::make_unique<EdgeClientPool>(std::move(pool));
+  clients_->Start();
   return true;
 }
 
@@ -151,8 +204,7 @@ void FederationHarness::Finish() {
   if (!status.ok()) {
     std::fprintf(stderr, "server: %s\n", status.ToString().c_str());
   }
-  for (auto& t : threads_) t.join();
-  threads_.clear();
+  clients_->Join();
 }
 
 std::vector<client::TransferEvent> FederationHarness::transfers() {
