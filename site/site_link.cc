@@ -1,6 +1,5 @@
 #include "site/site_link.h"
 
-#include <cmath>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -37,15 +36,15 @@ class SiteTrainer final : public client::Trainer {
     client::TrainResult result;
     result.trained = std::move(round->model);
     result.num_examples = round->examples;
-    // Secure site rounds know only the sum: no loss or accuracy leaves
-    // them, and none is invented here.
-    result.loss = std::isfinite(round->loss) ? round->loss : 0;
-    result.accuracy = std::isfinite(round->accuracy) ? round->accuracy : 0;
+    // Secure site rounds know only the sum: their loss and accuracy are NaN
+    // (unknown), and go upstream as such rather than as an invented figure.
+    result.loss = round->loss;
+    result.accuracy = round->accuracy;
     result.seconds = absl::ToDoubleSeconds(absl::Now() - start);
     examples_ = round->examples;
-    FEDGE_LOG(Info, "site") << "site round " << round->round
-                            << " committed from " << round->examples
-                            << " examples; sending it upstream";
+    FEDGE_LOG(Info, "site")
+        << "site round " << round->round << " committed from "
+        << round->examples << " examples; sending it upstream";
     return result;
   }
 
@@ -123,8 +122,8 @@ absl::Status SiteLink::Drive(server::Coordinator& coordinator) {
   std::string upstream_outcome = client.finished_reason();
   if (!link.ok() && !absl::IsCancelled(link)) {
     FEDGE_LOG(Error, "site") << "the upstream link failed: " << link;
-    coordinator.Stop(absl::StrCat("the upstream link failed: ",
-                                  link.message()));
+    coordinator.Stop(
+        absl::StrCat("the upstream link failed: ", link.message()));
   }
   absl::Status finished = coordinator.Finish(
       upstream_outcome.empty() && link.ok() ? "no reason given"

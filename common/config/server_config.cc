@@ -297,8 +297,8 @@ void ReadEvaluation(MapReader evaluation, EvaluationConfig* e) {
 }  // namespace
 
 void ReadUpstream(MapReader root, ServerConfig* c) {
+  MapReader upstream = root.Child("upstream");  // declares the key
   if (!root.Has("upstream")) return;
-  MapReader upstream = root.Child("upstream");
   UpstreamConfig& u = c->upstream;
   upstream.Required("server", &u.server_address,
                     HostPort(/*allow_empty=*/false));
@@ -318,12 +318,13 @@ void ReadUpstream(MapReader root, ServerConfig* c) {
   if ((s.name != "fedavg" && s.name != "fedprox") ||
       s.server_learning_rate != 1.0) {
     root.Child("strategy")
-        .Fail("name",
-              absl::StrCat(
-                  "a site aggregator sends its devices' example-weighted mean "
-                  "upstream, where the upstream's strategy is applied; use "
-                  "fedavg or fedprox with server_learning_rate 1 here (got ",
-                  s.name, ") and choose the strategy in the upstream's config"));
+        .Fail(
+            "name",
+            absl::StrCat(
+                "a site aggregator sends its devices' example-weighted mean "
+                "upstream, where the upstream's strategy is applied; use "
+                "fedavg or fedprox with server_learning_rate 1 here (got ",
+                s.name, ") and choose the strategy in the upstream's config"));
   }
   if (c->privacy.enabled()) {
     root.Child("privacy").Fail(

@@ -184,7 +184,7 @@ TEST(ServerConfigTest, UnknownKeyIsReportedWithSuggestion) {
             "known keys: run, listen, metrics_listen, tls, audit, model, "
             "rounds, cohort, deadlines, training, strategy, "
             "secure_aggregation, limits, simulation, evaluation, privacy, "
-            "compliance");
+            "compliance, upstream");
 }
 
 TEST(ServerConfigTest, WrongTypeIsReported) {
@@ -472,7 +472,7 @@ TEST(ServerConfigTest, AllProblemsAreReportedTogether) {
             "server.yaml:9:1: foo: unknown key; known keys: run, listen, "
             "metrics_listen, tls, audit, model, rounds, cohort, deadlines, "
             "training, strategy, secure_aggregation, limits, simulation, "
-            "evaluation, privacy, compliance");
+            "evaluation, privacy, compliance, upstream");
 }
 
 TEST(ServerConfigTest, RelativePathsResolveAgainstTheBaseDir) {
@@ -552,6 +552,70 @@ TEST(ServerConfigTest, ReadsRunSettings) {
             "server.yaml:7:11: run.id: 'a/b' is not a valid name (expected 1 "
             "to 64 letters, digits, '.', '_' or '-', not starting with '.' or "
             "'-')");
+}
+
+// Lines 7-13 when appended to kMinimal: a site's link to its upstream.
+constexpr char kUpstream[] =
+    "upstream:\n"
+    "  server: cloud.example.org:50051\n"
+    "  region: eu-north\n"
+    "  tls:\n"
+    "    ca: root/ca.crt\n"
+    "    cert: root/site-oslo.crt\n"
+    "    key: root/site-oslo.key\n";
+
+TEST(ServerConfigTest, UpstreamMakesASiteAggregator) {
+  absl::StatusOr<ServerConfig> root = Parse(kMinimal);
+  ASSERT_TRUE(root.ok()) << root.status();
+  EXPECT_FALSE(root->upstream.enabled());
+
+  absl::StatusOr<ServerConfig> site =
+      Parse(kMinimal + kUpstream + "  reconnect: {initial: 2s, max: 1m}\n");
+  ASSERT_TRUE(site.ok()) << site.status();
+  const UpstreamConfig& u = site->upstream;
+  EXPECT_TRUE(u.enabled());
+  EXPECT_EQ(u.server_address, "cloud.example.org:50051");
+  EXPECT_EQ(u.region, "eu-north");
+  EXPECT_EQ(u.tls.ca_cert, "/srv/root/ca.crt");
+  EXPECT_EQ(u.tls.cert, "/srv/root/site-oslo.crt");
+  EXPECT_EQ(u.tls.key, "/srv/root/site-oslo.key");
+  EXPECT_EQ(u.reconnect.initial, absl::Seconds(2));
+  EXPECT_EQ(u.reconnect.max, absl::Minutes(1));
+}
+
+TEST(ServerConfigTest, UpstreamNeedsItsServerAndCertificates) {
+  EXPECT_THAT(Error(kMinimal + "upstream:\n  region: eu-north\n"),
+              HasSubstr("upstream.server: required"));
+  EXPECT_THAT(Error(kMinimal + "upstream:\n  server: cloud:50051\n"),
+              HasSubstr("upstream.tls"));
+  EXPECT_THAT(Error(kMinimal + kUpstream +
+                    "  reconnect: {max: 1s, "
+                    "initial: 5s}\n"),
+              HasSubstr("upstream.reconnect.max: 1s is less than "
+                        "upstream.reconnect.initial (5s)"));
+}
+
+TEST(ServerConfigTest, SiteLeavesRoundsStrategyAndPrivacyToTheUpstream) {
+  EXPECT_THAT(Error(kMinimal + kUpstream + "rounds: 3\n"),
+              HasSubstr("rounds: a site aggregator (upstream: is set) runs "
+                        "one round for each round of its upstream"));
+  EXPECT_THAT(Error(kMinimal + kUpstream +
+                    "secure_aggregation: {enabled: false}\nstrategy: {name: "
+                    "fedadam}\n"),
+              HasSubstr("strategy.name: a site aggregator sends its devices' "
+                        "example-weighted mean upstream"));
+  EXPECT_THAT(Error(kMinimal + kUpstream +
+                    "strategy: {name: fedavg, server_learning_rate: 0.5}\n"),
+              HasSubstr("use fedavg or fedprox with server_learning_rate 1"));
+  EXPECT_THAT(Error(kMinimal + kUpstream +
+                    "privacy: {mode: distributed, clip_norm: 0.5, "
+                    "noise_multiplier: 1.1}\n"),
+              HasSubstr("differential privacy is accounted where the model "
+                        "is released"));
+  // A site with secure aggregation and FedProx is fine.
+  auto ok = Parse(kMinimal + kUpstream +
+                  "strategy: {name: fedprox, proximal_mu: 0.01}\n");
+  EXPECT_TRUE(ok.ok()) << ok.status();
 }
 
 }  // namespace
