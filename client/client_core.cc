@@ -188,6 +188,7 @@ absl::StatusOr<ClientCore::TrainedDelta> ClientCore::TrainDelta(
   options.weight_decay = tc.weight_decay();
   options.max_examples = tc.max_examples();
   options.proximal_mu = tc.proximal_mu();
+  options.model_version = task.model().version();
   // Each client shuffles differently, reproducibly.
   options.seed = tc.seed() ^ util::StableHash64(client_id_);
   FEDGE_ASSIGN_OR_RETURN(TrainResult result, trainer_->Train(*global, options));
@@ -222,8 +223,8 @@ absl::Status ClientCore::Train(ServerConnection& conn,
   if (absl::IsUnavailable(trained_or.status())) {
     // This round only (see Trainer::Train); the server drops this client
     // from it at its deadline.
-    FEDGE_LOG(Warning, "client") << "round " << task.round()
-                                 << " skipped: " << trained_or.status();
+    FEDGE_LOG(Warning, "client")
+        << "round " << task.round() << " skipped: " << trained_or.status();
     return absl::OkStatus();
   }
   FEDGE_ASSIGN_OR_RETURN(TrainedDelta trained, std::move(trained_or));

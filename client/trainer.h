@@ -28,6 +28,9 @@ struct TrainOptions {
   // trainable parameters to the local objective, pulling each client's
   // model towards the global one. 0: plain local SGD (FedAvg).
   float proximal_mu = 0.0f;
+  // The version of `global` on the server that sent the task (a site
+  // aggregator records which upstream model it adopted).
+  uint64_t model_version = 0;
 };
 
 struct TrainResult {

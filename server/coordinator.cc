@@ -195,19 +195,29 @@ uint64_t Coordinator::CommittedVersion(uint64_t round) const {
 }
 
 absl::StatusOr<Coordinator::SiteRound> Coordinator::RunSiteRound(
-    tensor::ParameterSet upstream_model) {
+    tensor::ParameterSet upstream_model, uint64_t upstream_version) {
   if (stopped()) return absl::CancelledError(StoppedReason());
   std::shared_ptr<const GlobalModel> current = deps_.run->model();
-  if (absl::Status layout = tensor::CheckSameLayout(
-          current->state.specs(), upstream_model.specs());
+  if (absl::Status layout = tensor::CheckSameLayout(current->state.specs(),
+                                                    upstream_model.specs());
       !layout.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the upstream's model is not the model this site's config describes (",
         layout.message(), "); give the site the upstream's model section"));
   }
   const uint64_t number = next_round_;
-  deps_.run->PublishModel(
-      MakeGlobalModel(2 * number - 1, std::move(upstream_model)));
+  std::shared_ptr<const GlobalModel> base =
+      MakeGlobalModel(2 * number - 1, std::move(upstream_model));
+  v1::AuditEvent adopted;
+  v1::UpstreamModelAdopted* u = adopted.mutable_upstream_model();
+  u->set_model_version(base->version);
+  u->set_model_sha256(crypto::DigestBytes(base->sha256));
+  u->set_upstream(config_.upstream.server_address);
+  u->set_upstream_version(upstream_version);
+  Audit(0, std::move(adopted));
+  // Fail closed: the round's base must be in the log before it is sent.
+  if (deps_.audit != nullptr) FEDGE_RETURN_IF_ERROR(deps_.audit->healthy());
+  deps_.run->PublishModel(std::move(base));
   FEDGE_ASSIGN_OR_RETURN(RoundReport report, RunRound(number));
   next_round_ = number + 1;
   RoundDone(report);
@@ -247,8 +257,8 @@ absl::Status Coordinator::Finish(const std::string& upstream_outcome) {
       outcome = absl::StrCat("run finished: ", completed, " rounds completed, ",
                              abandoned, " abandoned");
       if (!upstream_outcome.empty()) {
-        absl::StrAppend(&outcome, " (the upstream ended its run: ",
-                        upstream_outcome, ")");
+        absl::StrAppend(
+            &outcome, " (the upstream ended its run: ", upstream_outcome, ")");
       }
     }
     v1::Task finished;

@@ -75,10 +75,13 @@ class Coordinator {
     double loss = 0;  // example-weighted; NaN in secure rounds
     double accuracy = 0;
   };
+  // The adoption of `upstream_model` (the upstream's version
+  // `upstream_version`) is logged before the round starts.
   // InvalidArgument if `upstream_model` is not this federation's layout;
   // Unavailable (with the reason) if the round was abandoned; Cancelled
   // once Stop() was called. An error from the store is Internal.
-  absl::StatusOr<SiteRound> RunSiteRound(tensor::ParameterSet upstream_model);
+  absl::StatusOr<SiteRound> RunSiteRound(tensor::ParameterSet upstream_model,
+                                         uint64_t upstream_version);
   // Ends a site's run after its RunSiteRound calls, as Run ends its own:
   // clients are told the run finished (or, after a shutdown, to reconnect
   // later). `upstream_outcome` says why the upstream's run ended.

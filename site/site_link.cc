@@ -20,14 +20,14 @@ class SiteTrainer final : public client::Trainer {
   explicit SiteTrainer(server::Coordinator* coordinator)
       : coordinator_(coordinator) {}
 
-  // The upstream's training settings are not used: the site's own config
-  // sets its devices' training.
+  // The upstream's training settings are not used (only the version of its
+  // model): the site's own config sets its devices' training.
   absl::StatusOr<client::TrainResult> Train(
       const tensor::ParameterSet& global,
-      const client::TrainOptions& /*options*/) override {
+      const client::TrainOptions& options) override {
     const absl::Time start = absl::Now();
     absl::StatusOr<server::Coordinator::SiteRound> round =
-        coordinator_->RunSiteRound(global);
+        coordinator_->RunSiteRound(global, options.model_version);
     if (!round.ok()) {
       if (absl::IsCancelled(round.status())) return round.status();
       // The upstream's round goes on without this site.

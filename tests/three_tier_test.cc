@@ -182,6 +182,13 @@ TEST(ThreeTierTest, TwoSitesOfThreeDevicesGiveTheRootFedAvgOverAllSix) {
     auto site_log =
         audit::VerifyRun(server::AuditTrail::DirFor(s.run_dir), *site_key);
     ASSERT_TRUE(site_log.ok()) << s.id << ": " << site_log.status();
+    EXPECT_TRUE(site_log->invariants.ok())
+        << s.id << ": " << site_log->invariants;
+    size_t adopted = 0;
+    for (const v1::AuditEvent& e : site_log->events) {
+      adopted += e.has_upstream_model();
+    }
+    EXPECT_EQ(adopted, kRounds) << s.id << " logged no adopted upstream model";
     std::string site_events;
     for (const v1::AuditEvent& e : site_log->events) {
       site_events += e.DebugString();

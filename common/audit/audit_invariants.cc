@@ -46,6 +46,8 @@ class Replay {
         return absl::OkStatus();
       case v1::AuditEvent::kPrivacySpent:
         return Spent(e.privacy_spent());
+      case v1::AuditEvent::kUpstreamModel:
+        return AdoptedUpstream(e.upstream_model());
       default:
         return absl::OkStatus();  // run-level facts
     }
@@ -126,6 +128,22 @@ class Replay {
                                ") exceeds the run's budget of ",
                                epsilon_budget_));
     }
+    return absl::OkStatus();
+  }
+
+  // A site's next base model comes from its upstream: between rounds, and
+  // as a newer version than any it committed.
+  absl::Status AdoptedUpstream(const v1::UpstreamModelAdopted& u) {
+    if (open_) {
+      return Fail(absl::StrCat("an upstream model adopted while round ", round_,
+                               " is in progress"));
+    }
+    if (u.model_version() <= current_version_) {
+      return Fail(absl::StrCat("an upstream model adopted as version ",
+                               u.model_version(), " after version ",
+                               current_version_, ": versions must rise"));
+    }
+    current_version_ = u.model_version();
     return absl::OkStatus();
   }
 

@@ -259,6 +259,43 @@ TEST(AuditInvariantsTest, ARoundRunAnewAfterARestartIsAllowed) {
   EXPECT_EQ(Check(events), "ok");
 }
 
+TEST(AuditInvariantsTest, ASiteRoundStartsFromTheAdoptedUpstreamModel) {
+  // A site aggregator: round n starts from the upstream's model, adopted as
+  // version 2n-1, and commits version 2n.
+  auto adopted = [](uint64_t version) {
+    v1::AuditEvent e = At(0);
+    e.mutable_upstream_model()->set_model_version(version);
+    e.mutable_upstream_model()->set_upstream("cloud:50051");
+    return e;
+  };
+  const std::vector<v1::AuditEvent> script = Script();
+  std::vector<v1::AuditEvent> site = {script[0],
+                                      adopted(1),
+                                      Selected(1, {"a", "c"}, 1),
+                                      Accepted(1, "a"),
+                                      Accepted(1, "c"),
+                                      Committed(1, 2, {"a", "c"}),
+                                      adopted(3),
+                                      Selected(2, {"a", "c"}, 3)};
+  EXPECT_EQ(Check(site), "ok");
+
+  std::vector<v1::AuditEvent> stale = site;
+  stale[7] = Selected(2, {"a", "c"}, 2);  // the site's own, not upstream's
+  EXPECT_EQ(Check(stale),
+            "entry 7: round 2 was sent model version 2 but the latest "
+            "committed version is 3");
+  std::vector<v1::AuditEvent> backwards = site;
+  backwards[6] = adopted(2);
+  EXPECT_EQ(Check(backwards),
+            "entry 6: an upstream model adopted as version 2 after version 2: "
+            "versions must rise");
+  std::vector<v1::AuditEvent> mid_round = site;
+  mid_round.insert(mid_round.begin() + 4, adopted(5));
+  EXPECT_EQ(Check(mid_round),
+            "entry 4: an upstream model adopted while round 1 is in "
+            "progress");
+}
+
 TEST(AuditEventTest, EncodingIsDeterministicAndDecodes) {
   for (const v1::AuditEvent& e : Script()) {
     const std::string bytes = EncodeEvent(e);

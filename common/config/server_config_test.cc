@@ -90,6 +90,23 @@ TEST(ServerConfigTest, LoadsTheExampleConfig) {
 
 // The example file documents the defaults: its values must be the ones a
 // config that leaves the keys out gets.
+TEST(ServerConfigTest, LoadsTheExampleSiteConfig) {
+  const std::string path = RepoPath("configs/server/site.yaml");
+  const std::string dir = ConfigBaseDir(path);
+  absl::StatusOr<ServerConfig> loaded = LoadServerConfig(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const ServerConfig& c = *loaded;
+  EXPECT_TRUE(c.upstream.enabled());
+  EXPECT_EQ(c.upstream.server_address, "cloud.example.org:50051");
+  EXPECT_EQ(c.upstream.region, "eu-north");
+  EXPECT_EQ(c.upstream.tls.ca_cert, dir + "/upstream-pki/ca.crt");
+  EXPECT_EQ(c.upstream.tls.key, dir + "/upstream-pki/site-oslo.key");
+  EXPECT_EQ(c.tls.ca_cert, dir + "/site-pki/ca.crt");
+  EXPECT_TRUE(c.secure_aggregation.enabled);
+  EXPECT_EQ(c.strategy.name, "fedavg");
+  EXPECT_EQ(c.evaluation.central_every, 0u);
+}
+
 TEST(ServerConfigTest, ExampleConfigShowsTheDefaults) {
   const std::string path = RepoPath("configs/server/server.yaml");
   absl::StatusOr<ServerConfig> example = LoadServerConfig(path);

@@ -85,6 +85,10 @@ class Replay {
         return AuthFailed(e.authentication_failed());
       case v1::AuditEvent::kPrivacySpent:
         return Spent(e.privacy_spent());
+      case v1::AuditEvent::kUpstreamModel:
+        // The next round's selection names it as its base model, which is
+        // what the report shows of it.
+        return;
       case v1::AuditEvent::EVENT_NOT_SET:
         return;  // DecodeEvent refuses these
     }
