@@ -76,16 +76,20 @@ class Replay {
   absl::Status Started(const v1::RunStarted& r) {
     // A resumed run keeps its first start's residency and budget, and must
     // resume from the model its log last committed.
-    if (started_ && r.model_version() != current_version_) {
+    if (started_ && r.model_version() != committed_version_) {
       return Fail(absl::StrCat("the server resumed from model version ",
                                r.model_version(), " but the log's last ",
-                               "committed version is ", current_version_));
+                               "committed version is ", committed_version_));
     }
+    // (A site's adopted upstream model is not a commit: a restarted site
+    // resumes from its own last commit and adopts the upstream's again.)
+    current_version_ = r.model_version();
     if (!started_) {
       started_ = true;
       allowed_regions_ = std::set<std::string>(r.allowed_regions().begin(),
                                                r.allowed_regions().end());
       epsilon_budget_ = r.epsilon_budget();
+      committed_version_ = r.model_version();
       current_version_ = r.model_version();
     }
     return absl::OkStatus();
@@ -249,6 +253,7 @@ class Replay {
                                base_version_, ": versions must rise"));
     }
     current_version_ = c.model_version();
+    committed_version_ = c.model_version();
     Close();
     return absl::OkStatus();
   }
@@ -258,8 +263,11 @@ class Replay {
   std::set<std::string> allowed_regions_;
   double epsilon_budget_ = 0;
   double epsilon_spent_ = 0;
-  // The latest committed model version (or the start's).
+  // The model version the next cohort must be sent: the latest committed
+  // (or the start's), or a site's adopted upstream model.
   uint64_t current_version_ = 0;
+  // The latest committed model version (or the first start's).
+  uint64_t committed_version_ = 0;
   bool open_ = false;
   uint64_t round_ = 0;
   uint64_t closed_ = 0;

@@ -289,6 +289,20 @@ TEST(AuditInvariantsTest, ASiteRoundStartsFromTheAdoptedUpstreamModel) {
   EXPECT_EQ(Check(backwards),
             "entry 6: an upstream model adopted as version 2 after version 2: "
             "versions must rise");
+  // The site restarted after adopting version 3: it resumes from its own
+  // commit (version 2) and adopts the upstream's model again.
+  std::vector<v1::AuditEvent> restarted(site.begin(), site.begin() + 7);
+  v1::AuditEvent resumed = script[0];
+  resumed.mutable_run_started()->set_resumed(true);
+  resumed.mutable_run_started()->set_model_version(2);
+  restarted.push_back(resumed);
+  restarted.push_back(adopted(3));
+  restarted.push_back(Selected(2, {"a", "c"}, 3));
+  EXPECT_EQ(Check(restarted), "ok");
+  restarted[7].mutable_run_started()->set_model_version(3);
+  EXPECT_EQ(Check(restarted),
+            "entry 7: the server resumed from model version 3 but the log's "
+            "last committed version is 2");
   std::vector<v1::AuditEvent> mid_round = site;
   mid_round.insert(mid_round.begin() + 4, adopted(5));
   EXPECT_EQ(Check(mid_round),
