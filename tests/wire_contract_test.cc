@@ -62,6 +62,7 @@ const std::set<std::string>& AllowedBytesFields() {
       "fedge.v1.CohortSelected.model_sha256",
       "fedge.v1.UploadAccepted.sha256",
       "fedge.v1.RoundCommitted.model_sha256",
+      "fedge.v1.UpstreamModelAdopted.model_sha256",
       "fedge.v1.AuditReceipt.upload_sha256",
       "fedge.v1.AuditReceipt.entry",
       "fedge.v1.AuditReceipt.proof",
