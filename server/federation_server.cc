@@ -146,10 +146,15 @@ absl::Status FederationServer::Build() {
     FEDGE_ASSIGN_OR_RETURN(
         revocations_,
         pki::RevocationList::Load(config.tls.crl, config.tls.ca_cert));
+    AuditTrail* trail = audit_.get();
     FEDGE_ASSIGN_OR_RETURN(
-        credentials, net::MakeServerCredentials(
-                         {config.tls.ca_cert, config.tls.cert, config.tls.key},
-                         revocations_.get()));
+        credentials,
+        net::MakeServerCredentials(
+            {config.tls.ca_cert, config.tls.cert, config.tls.key},
+            revocations_.get(),
+            [trail](const std::string& caller, const std::string& reason) {
+              trail->RecordAuthenticationFailure(caller, reason);
+            }));
     VirtualClientPolicy virtual_clients;
     virtual_clients.accept = config.accept_virtual_clients;
     if (virtual_clients.accept) {

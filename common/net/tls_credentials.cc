@@ -29,8 +29,9 @@ using grpc::experimental::TlsCustomVerificationCheckRequest;
 // reaches a handler.
 class RevocationVerifier final : public ExternalCertificateVerifier {
  public:
-  explicit RevocationVerifier(pki::RevocationList* revocations)
-      : revocations_(revocations) {}
+  RevocationVerifier(pki::RevocationList* revocations,
+                     HandshakeRefusalListener on_refused)
+      : revocations_(revocations), on_refused_(std::move(on_refused)) {}
 
   bool Verify(TlsCustomVerificationCheckRequest* request,
               std::function<void(grpc::Status)> /*callback*/,
@@ -41,6 +42,9 @@ class RevocationVerifier final : public ExternalCertificateVerifier {
     if (!identity.ok()) {
       FEDGE_LOG(Warning, "tls")
           << "refused a client certificate: " << identity.status().message();
+      Refuse("a certificate without a fedge identity",
+             absl::StrCat("refused in the TLS handshake: ",
+                          identity.status().message()));
       *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                                   std::string(identity.status().message()));
       return true;
@@ -51,6 +55,10 @@ class RevocationVerifier final : public ExternalCertificateVerifier {
           << "refused revoked certificate of " << pki::RoleName(identity->role)
           << " '" << identity->id << "' (serial " << identity->serial_hex
           << ")";
+      Refuse(identity->id,
+             absl::StrCat("refused in the TLS handshake: the certificate of ",
+                          identity->id, " (serial ", identity->serial_hex,
+                          ") is revoked"));
       *sync_status = grpc::Status(
           grpc::StatusCode::UNAUTHENTICATED,
           absl::StrCat("certificate of '", identity->id, "' is revoked"));
@@ -64,7 +72,12 @@ class RevocationVerifier final : public ExternalCertificateVerifier {
   void Cancel(TlsCustomVerificationCheckRequest* /*request*/) override {}
 
  private:
+  void Refuse(const std::string& caller, const std::string& reason) {
+    if (on_refused_) on_refused_(caller, reason);
+  }
+
   pki::RevocationList* const revocations_;
+  const HandshakeRefusalListener on_refused_;
 };
 
 // The federation CA and this end's certificate and key, read and checked
@@ -87,7 +100,8 @@ absl::StatusOr<std::shared_ptr<StaticDataCertificateProvider>> LoadCertificates(
 // 1.2 to 1.3 and OpenSSL 3 picks 1.3 whenever both ends support it.
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const ServerTlsFiles& files, pki::RevocationList* revocations) {
+    const ServerTlsFiles& files, pki::RevocationList* revocations,
+    HandshakeRefusalListener on_refused) {
   FEDGE_ASSIGN_OR_RETURN(
       std::shared_ptr<StaticDataCertificateProvider> provider,
       LoadCertificates(files.ca_cert, files.cert, files.key));
@@ -97,7 +111,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   options.set_cert_request_type(
       GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   options.set_certificate_verifier(
-      ExternalCertificateVerifier::Create<RevocationVerifier>(revocations));
+      ExternalCertificateVerifier::Create<RevocationVerifier>(
+          revocations, std::move(on_refused)));
   std::shared_ptr<grpc::ServerCredentials> credentials =
       grpc::experimental::TlsServerCredentials(options);
   if (credentials == nullptr) {

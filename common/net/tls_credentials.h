@@ -10,6 +10,7 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,12 +26,21 @@ struct ServerTlsFiles {
   std::string key;
 };
 
+// Told of each handshake refused for a certificate that the CA signed but
+// fedge does not accept (revoked, or without a fedge identity): `caller`
+// names the certificate, `reason` says why. Called on gRPC's handshake
+// threads, so it must be thread-safe. (Certificates OpenSSL itself refuses,
+// expired or of another CA, never reach it.)
+using HandshakeRefusalListener =
+    std::function<void(const std::string& caller, const std::string& reason)>;
+
 // Mutual-TLS server credentials. Reads the files (the key file must be 0600:
 // FailedPrecondition otherwise), requires a client certificate signed by the
 // CA, and checks every handshake's leaf certificate against `revocations`
 // (which must outlive the server). Errors name the file at fault.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const ServerTlsFiles& files, pki::RevocationList* revocations);
+    const ServerTlsFiles& files, pki::RevocationList* revocations,
+    HandshakeRefusalListener on_refused = nullptr);
 
 struct ClientTlsFiles {
   std::string ca_cert;
