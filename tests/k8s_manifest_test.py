@@ -16,8 +16,11 @@ simulation's sim.yaml (`fedge sim --shard`), and, with a fresh PKI laid out
 as the pods lay it out (the mount paths mapped to a temporary directory),
 the aggregator's server.yaml starts a server that answers /healthz, the
 edge client's client.yaml joins it, and the serve sidecar's arguments serve
-a client state directory. If kubectl is installed, it also decodes the
-workloads offline (`kubectl set env --local`), which catches wrong types.
+a client state directory; the site aggregator's site.yaml, with a PKI of its
+own and a device certificate of the aggregator's, starts a site that answers
+/healthz and joins the aggregator's run as one client. If kubectl is
+installed, it also decodes the workloads offline (`kubectl set env
+--local`), which catches wrong types.
 
   k8s_manifest_test.py PATH_TO_FEDGE SOURCE_DIR
 """
@@ -219,6 +222,23 @@ def quantity_cpu(value):
     if text.endswith("m"):
         return float(text[:-1]) / 1000
     return float(text)
+
+
+def duration(text):
+    """A config duration ("1m30s", "500ms", "2h") in seconds."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", str(text))
+    if "".join(n + u for n, u in parts) != str(text):
+        raise AssertionError(f"not a duration: {text!r}")
+    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
+# The files of a server's Secret: what `fedge pki init` makes, less ca.key.
+SERVER_SECRET_KEYS = ("ca.crt", "server.crt", "server.key", "crl.pem",
+                      "audit.key")
+# A site's Secret for the root: the root's CA, the certificate the root's
+# operator issued for the site, and its key.
+UPSTREAM_SECRET_KEYS = ("ca.crt", "site.crt", "site.key")
 
 
 # Containers without a port of their own, so without probes, and why.
@@ -884,20 +904,38 @@ class ManifestTest(unittest.TestCase):
         ports = [p["port"] for p in services[host]["spec"]["ports"]]
         self.assertIn(int(port), ports)
 
-    # --- The aggregator ---
+    # --- The aggregator and the site aggregator ---
+
+    def server_workloads(self):
+        """[(file, document, container, config)] of every workload that runs
+        `fedge server`."""
+        out = []
+        for p, d in self.workloads:
+            for c in pod_spec_of(d)["containers"]:
+                if subcommand(c) == "server":
+                    out.append((p, d, c, yaml.safe_load(self.config_of(d, c))))
+        return out
 
     def aggregator(self):
-        found = [(p, d) for p, d in self.workloads
-                 if any(subcommand(c) == "server"
-                        for c in pod_spec_of(d)["containers"])]
-        self.assertEqual(len(found), 1, "expected one `fedge server` workload")
-        path, doc = found[0]
-        c = next(c for c in pod_spec_of(doc)["containers"]
-                 if subcommand(c) == "server")
-        return path, doc, c
+        """The root: the `fedge server` workload whose config has no
+        upstream:."""
+        found = [(p, d, c) for p, d, c, config in self.server_workloads()
+                 if "upstream" not in config]
+        self.assertEqual(len(found), 1, "expected one `fedge server` workload "
+                         "without upstream: (the aggregator)")
+        return found[0]
+
+    def site(self):
+        """The site aggregator: the `fedge server` workload whose config has
+        an upstream: section."""
+        found = [(p, d, c) for p, d, c, config in self.server_workloads()
+                 if "upstream" in config]
+        self.assertEqual(len(found), 1, "expected one `fedge server` workload "
+                         "with upstream: (the site aggregator)")
+        return found[0]
 
     def config_of(self, doc, container, flag="--config"):
-        """(text, mount path of the file) of the config `container` reads."""
+        """The text of the config `container` reads."""
         path = flag_value(container["args"], flag)
         mount, rel = self.mount_of(container, path)
         volume = {v["name"]: v for v in pod_spec_of(doc)["volumes"]}[
@@ -916,17 +954,119 @@ class ManifestTest(unittest.TestCase):
         volumes = {v["name"]: v for v in pod_spec_of(doc)["volumes"]}
         return mount, rel, volumes[mount["name"]]
 
-    def test_aggregator_is_one_replica_recreated(self):
-        _, doc, _ = self.aggregator()
+    def service_of(self, doc):
+        """The one Service that selects `doc`'s pods."""
+        found = [d for _, d in self.services
+                 if d["spec"]["selector"].items() <=
+                 doc["spec"]["template"]["metadata"]["labels"].items()]
+        self.assertEqual(len(found), 1,
+                         f"no one Service for {doc['metadata']['name']}")
+        return found[0]
+
+    def secret_commands(self, name):
+        """Every documented `kubectl create secret generic NAME` command, its
+        continuation lines joined (comment markers removed)."""
+        lines = [re.sub(r"^\s*#?\s*", "", line)
+                 for line in self.secret_docs.splitlines()]
+        commands = []
+        for i, line in enumerate(lines):
+            if f"kubectl create secret generic {name}" not in line:
+                continue
+            command = [line]
+            while (command[-1].rstrip().endswith("\\") and
+                   i + len(command) < len(lines)):
+                command.append(lines[i + len(command)])
+            commands.append(" ".join(command))
+        return commands
+
+    def assert_secret_documented(self, name, keys):
+        """The Secret `name` is a placeholder with exactly `keys`, and a
+        documented kubectl command creates it with each of them."""
+        self.assertIn(name, self.secrets, f"no placeholder of Secret {name}")
+        secret = self.secrets[name]
+        self.assertEqual(secret.get("type", "Opaque"), "Opaque")
+        self.assertEqual(set((secret.get("stringData") or {}).keys()),
+                         set(keys), f"Secret {name}")
+        commands = self.secret_commands(name)
+        self.assertTrue(commands, f"`kubectl create secret generic {name}` "
+                        "is not documented")
+
+        def missing(command):
+            # --from-file=DIR/KEY or --from-file=KEY=PATH
+            return [key for key in keys if not re.search(
+                r"--from-file=(\S*/" + re.escape(key) + r"(\s|$)|" +
+                re.escape(key) + r"=)", command)]
+
+        # One command creates it whole (others may abbreviate, as in an
+        # update with --from-file=...).
+        self.assertTrue(any(not missing(c) for c in commands),
+                        f"no documented kubectl command for {name} has every "
+                        f"key: {[missing(c) for c in commands]}")
+
+    def assert_keys_from_memory(self, doc, c, paths):
+        """Each private key in `paths` is on a Memory emptyDir that one init
+        container fills under umask 077, leaving it 0400 or 0600. Returns
+        (init container, its script)."""
+        pod = pod_spec_of(doc)
+        keys_volume = None
+        for path in paths:
+            mount, rel, volume = self.volume_at(doc, c, path)
+            self.assertEqual(volume.get("emptyDir", {}).get("medium"),
+                             "Memory", f"{path}: keys belong in memory")
+            self.assertTrue(keys_volume in (None, mount["name"]),
+                            "the keys are on two volumes")
+            keys_volume = mount["name"]
+        fillers = [i for i in pod.get("initContainers", [])
+                   if keys_volume in {m["name"] for m in i["volumeMounts"]}]
+        self.assertEqual(len(fillers), 1, "one init container fills the keys")
+        init = fillers[0]
+        script = "\n".join(init.get("command", []) + init.get("args", []))
+        self.assertRegex(script, r"umask 0?77")
+        init_keys_dir = next(m["mountPath"] for m in init["volumeMounts"]
+                             if m["name"] == keys_volume).rstrip("/")
+        for path in paths:
+            name = os.path.basename(path)
+            self.assertRegex(script, r"chmod 0?[46]00 [^\n]*" +
+                             re.escape(f"{init_keys_dir}/{name}") +
+                             r"(\s|$)", f"{name} is not made 0400 or 0600")
+        return init, script
+
+    def assert_key_copied_from(self, doc, init, script, key_path,
+                               secret_name):
+        """The init container copies the key that ends up at `key_path`
+        from a volume of Secret `secret_name`."""
+        volumes = {v["name"]: v for v in pod_spec_of(doc)["volumes"]}
+        sources = []
+        for m in init["volumeMounts"]:
+            secret = volumes[m["name"]].get("secret")
+            if secret is None or secret["secretName"] != secret_name:
+                continue
+            self.assertTrue(m.get("readOnly"), "mount the Secret read-only")
+            for item in secret.get("items", []):
+                sources.append(f"{m['mountPath'].rstrip('/')}/{item['path']}")
+        # cp SRC... DEST, DEST a directory (ending in /) or the file.
+        copied = set()
+        for line in script.splitlines():
+            argv = line.split()
+            if len(argv) < 3 or argv[0] != "cp":
+                continue
+            dest = argv[-1]
+            for src in argv[1:-1]:
+                if src in sources:
+                    copied.add(os.path.basename(src) if dest.endswith("/")
+                               else os.path.basename(dest))
+        self.assertIn(os.path.basename(key_path), copied,
+                      f"{key_path} is copied from no item of Secret "
+                      f"{secret_name} ({sources})")
+
+    def assert_one_replica_recreated(self, doc):
         self.assertEqual(doc["kind"], "Deployment")
         self.assertEqual(doc["spec"].get("replicas"), 1,
                          "one server writes the run directory")
         self.assertEqual(doc["spec"].get("strategy", {}).get("type"),
                          "Recreate", "never two servers on one run directory")
 
-    def test_aggregator_ports_probes_and_service_follow_its_config(self):
-        _, doc, c = self.aggregator()
-        config = yaml.safe_load(self.config_of(doc, c))
+    def assert_ports_probes_and_service(self, doc, c, config):
         ports = {}
         for key in ("listen", "metrics_listen"):
             self.assertIn(key, config)
@@ -943,66 +1083,159 @@ class ManifestTest(unittest.TestCase):
             self.assertEqual(container_port(c, get.get("port")),
                              ports["metrics_listen"],
                              f"{probe}: not on the metrics port")
-        service = [d for _, d in self.services
-                   if d["spec"]["selector"].items() <=
-                   doc["spec"]["template"]["metadata"]["labels"].items()]
-        self.assertEqual(len(service), 1, "no Service for the aggregator")
+        service = self.service_of(doc)
         targets = {container_port(c, p.get("targetPort", p["port"]))
-                   for p in service[0]["spec"]["ports"]}
+                   for p in service["spec"]["ports"]}
         self.assertEqual(targets, {ports["listen"], ports["metrics_listen"]},
                          "the Service exposes gRPC and metrics")
+        return service
 
-    def test_aggregator_files_are_where_the_pod_puts_them(self):
-        _, doc, c = self.aggregator()
-        pod = pod_spec_of(doc)
-        config = yaml.safe_load(self.config_of(doc, c))
-        # The run directory on the claim, writable.
+    def assert_server_files(self, doc, c, config):
+        """run.dir on the claim; tls certificates and CRL from a Secret
+        without subPath; tls.key and audit.signing_key copied to memory.
+        Returns (Secret name, init container, its script)."""
         mount, _, volume = self.volume_at(doc, c, config["run"]["dir"])
         self.assertIn("persistentVolumeClaim", volume,
                       "run.dir must survive the pod")
         self.assertFalse(mount.get("readOnly", False))
         # Certificates and the CRL straight from the Secret (no subPath: the
         # kubelet then updates crl.pem in place, and the server re-reads it).
-        secret_name = None
+        secret_names = set()
         for key in ("ca", "cert", "crl"):
             mount, rel, volume = self.volume_at(doc, c, config["tls"][key])
             self.assertIn("secret", volume, f"tls.{key}")
             self.assertNotIn("subPath", mount, f"tls.{key}")
             projected = {i["path"]: i["key"] for i in volume["secret"]["items"]}
             self.assertIn(rel, projected, f"tls.{key}")
-            secret_name = volume["secret"]["secretName"]
-        # The private keys from a Memory emptyDir an init container fills.
-        keys_volume = None
-        for path in (config["tls"]["key"], config["audit"]["signing_key"]):
-            mount, rel, volume = self.volume_at(doc, c, path)
-            self.assertEqual(volume.get("emptyDir", {}).get("medium"),
-                             "Memory", f"{path}: keys belong in memory")
-            keys_volume = mount["name"]
-        fillers = [i for i in pod.get("initContainers", [])
-                   if keys_volume in {m["name"] for m in i["volumeMounts"]}]
-        self.assertEqual(len(fillers), 1, "one init container fills the keys")
-        init = fillers[0]
-        script = "\n".join(init.get("command", []) + init.get("args", []))
-        self.assertRegex(script, r"umask 0?77")
-        init_keys_dir = next(m["mountPath"] for m in init["volumeMounts"]
-                             if m["name"] == keys_volume).rstrip("/")
-        for path in (config["tls"]["key"], config["audit"]["signing_key"]):
-            name = os.path.basename(path)
-            self.assertRegex(script, r"chmod 0?[46]00 [^\n]*" +
-                             re.escape(f"{init_keys_dir}/{name}"),
-                             f"{name} is not made 0400 or 0600")
+            secret_names.add(volume["secret"]["secretName"])
+        self.assertEqual(len(secret_names), 1, "tls: from one Secret")
+        secret_name = secret_names.pop()
+        key_paths = [config["tls"]["key"], config["audit"]["signing_key"]]
+        if "upstream" in config:
+            key_paths.append(config["upstream"]["tls"]["key"])
+        init, script = self.assert_keys_from_memory(doc, c, key_paths)
+        for path in key_paths[:2]:
+            self.assert_key_copied_from(doc, init, script, path, secret_name)
+        return secret_name, init, script
+
+    def test_aggregator_is_one_replica_recreated(self):
+        _, doc, _ = self.aggregator()
+        self.assert_one_replica_recreated(doc)
+
+    def test_aggregator_ports_probes_and_service_follow_its_config(self):
+        _, doc, c = self.aggregator()
+        config = yaml.safe_load(self.config_of(doc, c))
+        self.assert_ports_probes_and_service(doc, c, config)
+
+    def test_aggregator_files_are_where_the_pod_puts_them(self):
+        _, doc, c = self.aggregator()
+        config = yaml.safe_load(self.config_of(doc, c))
+        secret_name, _, _ = self.assert_server_files(doc, c, config)
         # The Secret: Opaque, exactly fedge's five files, never the CA key.
-        self.assertIn(secret_name, self.secrets)
-        secret = self.secrets[secret_name]
-        self.assertEqual(secret.get("type", "Opaque"), "Opaque")
-        keys = set((secret.get("stringData") or {}).keys())
-        self.assertEqual(keys, {"ca.crt", "server.crt", "server.key",
-                                "crl.pem", "audit.key"})
-        self.assertIn(f"kubectl create secret generic {secret_name}",
-                      self.secret_docs)
-        for key in keys:
-            self.assertIn(f"--from-file=pki/{key}", self.secret_docs,
-                          f"the kubectl command misses {key}")
+        self.assert_secret_documented(secret_name, SERVER_SECRET_KEYS)
+
+    def test_site_is_one_replica_recreated(self):
+        _, doc, _ = self.site()
+        self.assert_one_replica_recreated(doc)
+
+    def test_site_ports_probes_and_service_follow_its_config(self):
+        path, doc, c = self.site()
+        config = yaml.safe_load(self.config_of(doc, c))
+        service = self.assert_ports_probes_and_service(doc, c, config)
+        _, root, _ = self.aggregator()
+        self.assertIsNot(service, self.service_of(root),
+                         "the site needs a Service of its own")
+        # Its devices check its certificate against the Service's name.
+        name = service["metadata"]["name"]
+        self.assertRegex(self.texts[path],
+                         r"fedge pki init --dir \S+ --server-name " +
+                         re.escape(name) + r"\s",
+                         f"the site's server certificate must name {name}")
+
+    def test_site_files_are_where_the_pod_puts_them(self):
+        _, doc, c = self.site()
+        config = yaml.safe_load(self.config_of(doc, c))
+        own_secret, init, script = self.assert_server_files(doc, c, config)
+        self.assert_secret_documented(own_secret, SERVER_SECRET_KEYS)
+        # upstream.tls: the root's CA and the site's certificate from a
+        # Secret; its key copied from that Secret to memory (checked with
+        # the other keys above).
+        upstream = config["upstream"]["tls"]
+        names = set()
+        for key in ("ca", "cert"):
+            mount, rel, volume = self.volume_at(doc, c, upstream[key])
+            self.assertIn("secret", volume, f"upstream.tls.{key}")
+            projected = {i["path"]: i["key"] for i in volume["secret"]["items"]}
+            self.assertIn(rel, projected, f"upstream.tls.{key}")
+            names.add(volume["secret"]["secretName"])
+        self.assertEqual(len(names), 1, "upstream.tls: from one Secret")
+        upstream_secret = names.pop()
+        self.assert_key_copied_from(doc, init, script, upstream["key"],
+                                    upstream_secret)
+        # Two PKIs: never the site's CA for the root, nor a file of the
+        # root's own Secret (its server key) in the site.
+        self.assertNotEqual(upstream["ca"], config["tls"]["ca"])
+        _, root, root_c = self.aggregator()
+        root_config = yaml.safe_load(self.config_of(root, root_c))
+        root_secret_name = self.volume_at(root, root_c, root_config["tls"][
+            "ca"])[2]["secret"]["secretName"]
+        for v in pod_spec_of(doc)["volumes"]:
+            if "secret" in v:
+                self.assertNotEqual(v["secret"]["secretName"],
+                                    root_secret_name,
+                                    "the site mounts the root's Secret")
+        if upstream_secret == own_secret:
+            self.fail("one Secret for both PKIs: give the upstream files "
+                      "distinct key names and check them here")
+        self.assert_secret_documented(upstream_secret, UPSTREAM_SECRET_KEYS)
+
+    def test_site_leaves_rounds_strategy_and_privacy_to_the_root(self):
+        # common/config/server_config.cc ReadUpstream refuses these.
+        _, doc, c = self.site()
+        config = yaml.safe_load(self.config_of(doc, c))
+        self.assertNotIn("rounds", config,
+                         "a site runs one round per round of the root")
+        strategy = config.get("strategy", {})
+        self.assertIn(strategy.get("name", "fedavg"), ("fedavg", "fedprox"))
+        self.assertEqual(strategy.get("server_learning_rate", 1.0), 1.0)
+        self.assertEqual(config.get("privacy", {}).get("mode", "none"), "none")
+
+    def test_site_dials_the_root_and_fits_its_round(self):
+        _, doc, c = self.site()
+        config = yaml.safe_load(self.config_of(doc, c))
+        _, root, root_c = self.aggregator()
+        root_config = yaml.safe_load(self.config_of(root, root_c))
+        # upstream.server is the root's Service and its gRPC port.
+        host, port = config["upstream"]["server"].rsplit(":", 1)
+        service = self.service_of(root)
+        self.assertEqual(host.split(".")[0], service["metadata"]["name"],
+                         "upstream.server is not the root's Service")
+        grpc = [p for p in service["spec"]["ports"] if p["port"] == int(port)]
+        self.assertEqual(len(grpc), 1,
+                         f"the root's Service has no port {port}")
+        self.assertEqual(
+            container_port(root_c, grpc[0].get("targetPort", grpc[0]["port"])),
+            int(root_config["listen"].rsplit(":", 1)[1]),
+            f"port {port} of the root's Service is not its gRPC port")
+        # The root's model and purpose.
+        for key in ("kind", "input_shape", "num_classes"):
+            self.assertEqual(config["model"].get(key),
+                             root_config["model"].get(key), f"model.{key}")
+        self.assertEqual(config["run"]["purpose"],
+                         root_config["run"]["purpose"], "run.purpose")
+        regions = root_config["run"].get("allowed_regions") or []
+        if regions:
+            self.assertIn(config["upstream"].get("region"), regions)
+        # The root waits for the site's whole round within its training
+        # deadline: selection, training and, with secure aggregation, three
+        # stages (advertising keys, sharing keys, unmasking).
+        d = config["deadlines"]
+        site_round = duration(d["selection"]) + duration(d["training"])
+        if config.get("secure_aggregation", {}).get("enabled"):
+            site_round += 3 * duration(d["secagg_stage"])
+        self.assertLessEqual(
+            site_round, duration(root_config["deadlines"]["training"]),
+            "the site's round does not fit in the root's deadlines.training")
 
     # --- The edge clients ---
 
@@ -1083,10 +1316,38 @@ class ManifestTest(unittest.TestCase):
 
     # --- The configs, run by the real binary ---
 
-    def test_fedge_runs_the_aggregator_client_and_serve_configs(self):
-        agg_path, agg, server_c = self.aggregator()
-        _, edge, client_c, serve_c = self.edge()
+    def start_root(self, tmp, procs, logs, server_name):
+        """Starts `fedge server` with the aggregator's ConfigMap config, its
+        files laid out as its pod's volumes hold them (a fresh PKI in
+        tmp/pki whose server certificate names `server_name`), on loopback
+        ports. Returns (process, log path, gRPC port, PKI dir, {mount path:
+        directory}, config text)."""
+        _, agg, server_c = self.aggregator()
         server_text = self.config_of(agg, server_c)
+        pki = os.path.join(tmp, "pki")
+        run([FEDGE, "pki", "init", "--dir", pki, "--server-name", server_name])
+        server_dirs = volume_dirs(server_c, os.path.join(tmp, "srv"))
+        place(server_dirs, pki, yaml.safe_load(server_text))
+        server_yaml = os.path.join(tmp, "server.yaml")
+        with open(server_yaml, "w") as f:
+            f.write(map_paths(server_text, server_dirs))
+        grpc_port, metrics_port = free_port(), free_port()
+        server_log = os.path.join(tmp, "server.log")
+        server = subprocess.Popen(
+            [FEDGE] + server_c["args"][:1] +
+            ["--config", server_yaml, "--no-progress",
+             "--listen", f"127.0.0.1:{grpc_port}",
+             "--metrics-listen", f"127.0.0.1:{metrics_port}"],
+            stdout=log_file(server_log, logs), stderr=subprocess.STDOUT)
+        procs.append(server)
+        self.assertEqual(
+            wait_http(f"http://127.0.0.1:{metrics_port}/healthz", server),
+            "ok\n", f"no /healthz:\n{read(server_log)}")
+        self.assertIn("(mutual TLS)", read(server_log))
+        return server, server_log, grpc_port, pki, server_dirs, server_text
+
+    def test_fedge_runs_the_aggregator_client_and_serve_configs(self):
+        _, edge, client_c, serve_c = self.edge()
         client_text = self.config_of(edge, client_c)
         client_config = yaml.safe_load(client_text)
         data_dir = "/usr/share/datasets/fashion-mnist"
@@ -1097,30 +1358,10 @@ class ManifestTest(unittest.TestCase):
         tmp = tempfile.mkdtemp(prefix="fedge_k8s_")
         procs, logs = [], []
         try:
-            pki = os.path.join(tmp, "pki")
-            run([FEDGE, "pki", "init", "--dir", pki,
-                 "--server-name", server_host])
+            (server, server_log, grpc_port, pki, server_dirs,
+             server_text) = self.start_root(tmp, procs, logs, server_host)
             run([FEDGE, "pki", "issue-client", "--dir", pki,
                  "--id", "edge-node-1"])
-            # The server pod's files as its volumes hold them.
-            server_dirs = volume_dirs(server_c, os.path.join(tmp, "srv"))
-            place(server_dirs, pki, yaml.safe_load(server_text))
-            server_yaml = os.path.join(tmp, "server.yaml")
-            with open(server_yaml, "w") as f:
-                f.write(map_paths(server_text, server_dirs))
-            grpc_port, metrics_port = free_port(), free_port()
-            server_log = os.path.join(tmp, "server.log")
-            server = subprocess.Popen(
-                [FEDGE] + server_c["args"][:1] +
-                ["--config", server_yaml, "--no-progress",
-                 "--listen", f"127.0.0.1:{grpc_port}",
-                 "--metrics-listen", f"127.0.0.1:{metrics_port}"],
-                stdout=log_file(server_log, logs), stderr=subprocess.STDOUT)
-            procs.append(server)
-            self.assertEqual(
-                wait_http(f"http://127.0.0.1:{metrics_port}/healthz", server),
-                "ok\n", f"no /healthz:\n{read(server_log)}")
-            self.assertIn("(mutual TLS)", read(server_log))
 
             # The edge client's config, with its node's certificate.
             if not os.path.isdir(data_dir):
@@ -1185,6 +1426,94 @@ class ManifestTest(unittest.TestCase):
             # SIGTERM, as the kubelet stops a pod: the server exits 0.
             server.send_signal(signal.SIGTERM)
             self.assertEqual(server.wait(timeout=60), 0, read(server_log))
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+            for f in logs:
+                f.close()
+            shutil.rmtree(tmp)
+
+    def test_fedge_runs_the_site_config_under_the_root(self):
+        # The root from the aggregator's ConfigMap; the site from its own,
+        # with its own PKI and a device certificate of the root's PKI, as
+        # its pod lays them out; the site joins the root as one client.
+        _, site, site_c = self.site()
+        site_text = self.config_of(site, site_c)
+        site_config = yaml.safe_load(site_text)
+        root_host = site_config["upstream"]["server"].rsplit(":", 1)[0]
+        site_service = self.service_of(site)["metadata"]["name"]
+        site_id = "site-oslo"
+
+        tmp = tempfile.mkdtemp(prefix="fedge_k8s_")
+        procs, logs = [], []
+        try:
+            (root, root_log, root_port, root_pki, _,
+             root_text) = self.start_root(tmp, procs, logs, root_host)
+            root_run_id = yaml.safe_load(root_text)["run"]["id"]
+            # The root's operator issues the site's certificate ...
+            run([FEDGE, "pki", "issue-client", "--dir", root_pki,
+                 "--id", site_id])
+            # ... and the site makes its own federation.
+            site_pki = os.path.join(tmp, "site-pki")
+            run([FEDGE, "pki", "init", "--dir", site_pki,
+                 "--server-name", site_service])
+            site_dirs = volume_dirs(site_c, os.path.join(tmp, "site"))
+            place(site_dirs, site_pki, site_config)
+            upstream = site_config["upstream"]["tls"]
+            for key, src in (("ca", "ca.crt"),
+                             ("cert", f"clients/{site_id}.crt"),
+                             ("key", f"clients/{site_id}.key")):
+                dst = pod_path(site_dirs, upstream[key])
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.copy(os.path.join(root_pki, src), dst)
+                os.chmod(dst, 0o400 if key == "key" else 0o444)
+            # The root's Service name stands for 127.0.0.1: the root's
+            # certificate is still checked against it.
+            mapped = yaml.safe_load(map_paths(site_text, site_dirs))
+            mapped["upstream"]["server"] = f"127.0.0.1:{root_port}"
+            mapped["upstream"]["tls"]["server_name"] = (
+                upstream.get("server_name") or root_host)
+            site_yaml = os.path.join(tmp, "site.yaml")
+            with open(site_yaml, "w") as f:
+                yaml.safe_dump(mapped, f)
+            metrics_port = free_port()
+            site_log = os.path.join(tmp, "site.log")
+            site_proc = subprocess.Popen(
+                [FEDGE] + site_c["args"][:1] +
+                ["--config", site_yaml, "--no-progress",
+                 "--listen", f"127.0.0.1:{free_port()}",
+                 "--metrics-listen", f"127.0.0.1:{metrics_port}"],
+                stdout=log_file(site_log, logs), stderr=subprocess.STDOUT)
+            procs.append(site_proc)
+            self.assertEqual(
+                wait_http(f"http://127.0.0.1:{metrics_port}/healthz",
+                          site_proc),
+                "ok\n", f"no /healthz:\n{read(site_log)}")
+            self.assertIn("(mutual TLS)", read(site_log))
+
+            # The site joins the root's run under its certificate's name.
+            joined = f"joined run {root_run_id} as {site_id}"
+            deadline = time.time() + 30
+            while joined not in read(site_log):
+                self.assertIsNone(site_proc.poll(), read(site_log))
+                self.assertLess(time.time(), deadline, read(site_log))
+                time.sleep(0.2)
+            self.assertIn(f"client {site_id} joined", read(root_log))
+            admin = subprocess.run(
+                [FEDGE, "admin", "clients", "--pki", root_pki,
+                 "--server", f"127.0.0.1:{root_port}",
+                 "--server-name", root_host],
+                capture_output=True, text=True, timeout=30)
+            self.assertEqual(admin.returncode, 0, admin.stdout + admin.stderr)
+            self.assertIn(site_id, admin.stdout)
+
+            # SIGTERM, as the kubelet stops the pods: both exit 0.
+            site_proc.send_signal(signal.SIGTERM)
+            self.assertEqual(site_proc.wait(timeout=60), 0, read(site_log))
+            root.send_signal(signal.SIGTERM)
+            self.assertEqual(root.wait(timeout=60), 0, read(root_log))
         finally:
             for p in procs:
                 if p.poll() is None:
