@@ -17,6 +17,7 @@
 #include "common/models/evaluator.h"
 #include "common/models/torch_threads.h"
 #include "common/util/logging.h"
+#include "serve/client_model_server.h"
 
 namespace fedge::cli {
 namespace {
@@ -24,7 +25,7 @@ namespace {
 constexpr char kCommand[] = "fedge client";
 
 constexpr char kUsage[] =
-    "usage: fedge client --config FILE [flags]\n"
+    "usage: fedge client --config FILE [--serve HOST:PORT] [flags]\n"
     "       fedge client withdraw --config FILE [--reason TEXT]\n"
     "\n"
     "Runs an edge client: joins the federation with the device certificate,\n"
@@ -33,6 +34,14 @@ constexpr char kUsage[] =
     "the server ends the run. `withdraw` ends this device's participation for\n"
     "good (GDPR Art. 7(3)).\n"
     "\n"
+    "With --serve (or --serve-grpc) it also answers predictions with the\n"
+    "global model it holds, as `fedge serve` does: HTTP POST /v1/predict with\n"
+    "JSON, GET /healthz and /metrics (latency), the gRPC fedge.v1.Inference\n"
+    "Predict call. Serving starts once the client has a model in its state\n"
+    "directory and swaps to each new global model it stores, without failing\n"
+    "a request; when the run ends the client fetches the final model and\n"
+    "keeps serving it until stopped (Ctrl-C). See docs/serving.md.\n"
+    "\n"
     "flags:\n";
 
 const std::vector<FlagDef>& Flags() {
@@ -40,6 +49,10 @@ const std::vector<FlagDef>& Flags() {
       {"config", "FILE", "client config (YAML; see docs/configuration.md)"},
       {"server", "HOST:PORT", "aggregator address (config: server)"},
       {"threads", "N", "LibTorch threads for training (config: threads)"},
+      {"serve", "HOST:PORT",
+       "also serve the global model over HTTP here (config: serve.listen)"},
+      {"serve-grpc", "HOST:PORT",
+       "also serve it over gRPC here (config: serve.grpc)"},
       {"insecure-local-demo", "",
        "plaintext gRPC, identifying as --id; for a local demo only"},
       {"id", "ID", "client id in --insecure-local-demo mode"},
@@ -100,8 +113,37 @@ int RunClient(const Args& all_args) {
                   kExitUsage);
     }
   }
+  if (flags->Has("serve")) config->serve.listen = flags->Get("serve");
+  if (flags->Has("serve-grpc")) config->serve.grpc = flags->Get("serve-grpc");
   auto options = Options(*config, *flags);
   if (!options.ok()) return Fail(kCommand, options.status(), kExitUsage);
+  const bool serving = !withdraw && (!config->serve.listen.empty() ||
+                                     !config->serve.grpc.empty());
+  if (serving && options->state_dir.empty()) {
+    return Fail(kCommand,
+                absl::StrCat("--serve serves the model the client keeps in "
+                             "its state directory: set state_dir in ",
+                             flags->Get("config")),
+                kExitUsage);
+  }
+  // Before the data is read: a malformed or busy address is found now, not
+  // when the first model arrives.
+  std::unique_ptr<serve::ClientModelServer> server;
+  if (serving) {
+    serve::ClientModelServerOptions serve_options;
+    serve_options.state_dir = options->state_dir;
+    serve_options.http_address = config->serve.listen;
+    serve_options.grpc_address = config->serve.grpc;
+    auto created = serve::ClientModelServer::Create(std::move(serve_options));
+    if (!created.ok()) {
+      return Fail(kCommand,
+                  absl::StrCat("cannot serve predictions (--serve, "
+                               "--serve-grpc, config serve:): ",
+                               created.status().message()),
+                  kExitUsage);
+    }
+    server = *std::move(created);
+  }
 
   if (withdraw) {
     client::EdgeClient client(*options, nullptr, nullptr, nullptr);
@@ -124,12 +166,31 @@ int RunClient(const Args& all_args) {
   options->data = client::FootprintOf(*dataset);
   const data::Dataset* data = &*dataset;
   client::EdgeClient* running = nullptr;
+  absl::Status serve_error;  // the first error that ends serving
   absl::Mutex mu;
   SignalWatcher watcher([&](const std::string& why) {
     absl::MutexLock lock(&mu);
     std::cerr << "fedge client: " << why << "; stopping\n";
     if (running != nullptr) running->Stop();
+    if (server != nullptr) server->Shutdown();
   });
+  if (server != nullptr) {
+    serve::ClientModelServer* s = server.get();
+    // An error here means nothing can be served: stop the client with it.
+    auto stop_on_error = [&mu, &running, &serve_error](absl::Status status) {
+      if (status.ok()) return;
+      absl::MutexLock lock(&mu);
+      if (serve_error.ok()) serve_error = status;
+      if (running != nullptr) running->Stop();
+    };
+    options->on_joined = [s, stop_on_error](const models::ModelSpec& spec) {
+      stop_on_error(s->SetSpec(spec));
+    };
+    options->on_model_stored = [s, stop_on_error](uint64_t) {
+      stop_on_error(s->ModelStored());
+    };
+    options->fetch_final_model = true;
+  }
   client::EdgeClient client(
       *std::move(options),
       [data](const models::ModelSpec& spec) {
@@ -153,6 +214,22 @@ int RunClient(const Args& all_args) {
       << "done: " << stats.rounds_trained << " rounds trained, "
       << stats.uploads_accepted << " updates accepted, " << stats.bytes_up
       << " bytes up, " << stats.bytes_down << " bytes down";
+  {
+    absl::MutexLock lock(&mu);
+    if (!serve_error.ok()) status = serve_error;
+  }
+  if (server != nullptr && status.ok()) {
+    // The run is over, the model stays useful: serve it until stopped.
+    if (std::shared_ptr<const serve::Predictor> model = server->current()) {
+      std::cerr << kCommand << ": the run is over; serving model version "
+                << model->version() << " until stopped (Ctrl-C)\n";
+      server->Wait();
+    } else {
+      FEDGE_LOG(Warning, "client")
+          << "the run is over and this client holds no global model to serve";
+    }
+  }
+  if (server != nullptr) server->Shutdown();
   if (!status.ok()) return Fail(kCommand, status, kExitFailure);
   return kExitOk;
 }

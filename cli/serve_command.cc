@@ -30,7 +30,8 @@ constexpr char kUsage[] =
     "Predict call, GET /healthz and GET /metrics. PATH is a checkpoint file,\n"
     "a server's checkpoint directory (its newest round is served) or a\n"
     "client's state directory; when the model there changes, the new one is\n"
-    "swapped in without failing a request. See docs/serving.md.\n"
+    "swapped in without failing a request. `fedge client --serve` does the\n"
+    "same inside the edge client that trains the model. See docs/serving.md.\n"
     "\n"
     "flags:\n";
 

@@ -167,11 +167,21 @@ ClientCore::EnsureModel(ServerConnection& conn, const v1::ModelRef& ref) {
   FEDGE_ASSIGN_OR_RETURN(ModelCache::Fetched fetched,
                          cache_->Get(conn, ref, options_.on_transfer));
   if (fetched.downloaded_bytes > 0) {
-    absl::MutexLock lock(&mu_);
-    ++stats_.models_downloaded;
-    stats_.bytes_down += fetched.downloaded_bytes;
+    {
+      absl::MutexLock lock(&mu_);
+      ++stats_.models_downloaded;
+      stats_.bytes_down += fetched.downloaded_bytes;
+    }
+    if (options_.on_model_downloaded) {
+      options_.on_model_downloaded(ref.version());
+    }
   }
   return fetched.model;
+}
+
+absl::Status ClientCore::FetchModel(ServerConnection& conn,
+                                    const v1::ModelRef& ref) {
+  return EnsureModel(conn, ref).status();
 }
 
 absl::StatusOr<ClientCore::TrainedDelta> ClientCore::TrainDelta(

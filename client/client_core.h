@@ -46,6 +46,9 @@ struct ClientCoreOptions {
   bool release_after_task = false;
   // Where audit receipts are kept ("" keeps none; they are still checked).
   std::string receipt_dir;
+  // Called after a global model was downloaded (and kept in the cache's
+  // state directory, if it has one), with its version; may be empty.
+  std::function<void(uint64_t version)> on_model_downloaded;
 };
 
 class ClientCore {
@@ -67,6 +70,14 @@ class ClientCore {
   // (its trainer cannot train this model); everything else (a refused
   // upload, a secure round left) is logged and counted, and returns OK.
   absl::Status HandleTask(ServerConnection& conn, const v1::Task& task);
+
+  // Downloads the global model `ref` names unless it is held already (a
+  // client that serves the model fetches the run's final one this way).
+  absl::Status FetchModel(ServerConnection& conn, const v1::ModelRef& ref);
+
+  // The federation's model as of the last successful OnJoined. Call from
+  // the thread that calls OnJoined.
+  const models::ModelSpec& spec() const { return spec_; }
 
   EdgeClientStats stats() const;
   void CountJoin();

@@ -20,6 +20,7 @@ ClientCoreOptions CoreOptions(const EdgeClientOptions& options) {
   core.chunk_size = options.chunk_size;
   core.on_transfer = options.on_transfer;
   core.rounding_seed = options.rounding_seed;
+  core.on_model_downloaded = options.on_model_stored;
   if (!options.state_dir.empty()) {
     core.receipt_dir = ReceiptDir(options.state_dir);
   }
@@ -121,6 +122,7 @@ absl::Status EdgeClient::Session() {
   core_.CountJoin();
   FEDGE_LOG(Info, "client")
       << "joined run " << joined.run_id() << " as " << joined.client_id();
+  if (options_.on_joined) options_.on_joined(core_.spec());
 
   grpc::ClientContext stream_context;
   conn->Prepare(&stream_context, std::nullopt, /*with_deadline=*/false);
@@ -141,6 +143,19 @@ absl::Status EdgeClient::Session() {
       finished = true;
       FEDGE_LOG(Info, "client")
           << "the server says: " << task.finished().reason();
+      if (options_.fetch_final_model && task.finished().has_final_model() &&
+          task.finished().final_model().version() > 0) {
+        absl::Status fetched =
+            core_.FetchModel(*conn, task.finished().final_model());
+        if (!fetched.ok()) {
+          FEDGE_LOG(Warning, "client")
+              << "the run's final model (version "
+              << task.finished().final_model().version()
+              << ") could not be fetched (the server may have exited "
+                 "already); keeping the one held: "
+              << fetched;
+        }
+      }
       absl::MutexLock lock(&mu_);
       finished_reason_ = task.finished().reason();
       break;

@@ -54,6 +54,18 @@ struct EdgeClientOptions {
   TransferObserver on_transfer;
   // See ClientCoreOptions::rounding_seed.
   std::function<crypto::SecretBytes(uint64_t round)> rounding_seed;
+
+  // Serving the global model this client holds (`fedge client --serve`,
+  // serve::ClientModelServer). Both hooks run on the thread that calls
+  // Run() and may be empty.
+  // After each join, before any task: the federation's model architecture.
+  std::function<void(const models::ModelSpec& spec)> on_joined;
+  // After a new global model was downloaded and stored in `state_dir`.
+  std::function<void(uint64_t version)> on_model_stored;
+  // When the server ends the run, download its final global model if this
+  // client lacks it (otherwise a client holds the model of the last round it
+  // took part in). A failure is logged; Run still returns OK.
+  bool fetch_final_model = false;
 };
 
 class EdgeClient {

@@ -108,6 +108,10 @@ class InferenceServerImpl final : public InferenceServer,
   }
 
   absl::Status Reload() override {
+    // One reload at a time: the poller and an explicit call (a client that
+    // just stored a model) must not race, or the slower one could swap an
+    // older model back in.
+    absl::MutexLock reloading(&reload_mu_);
     const std::string signature = ServedModelSignature(options_.model_path);
     {
       absl::MutexLock lock(&mu_);
@@ -258,6 +262,7 @@ class InferenceServerImpl final : public InferenceServer,
   metrics::Registry registry_;
   metrics::Counter* swaps_;
   metrics::Gauge* model_version_;
+  absl::Mutex reload_mu_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Predictor> current_ ABSL_GUARDED_BY(mu_);
   std::string signature_ ABSL_GUARDED_BY(mu_);

@@ -49,8 +49,9 @@ class InferenceServer {
 
   // The model answering now.
   virtual std::shared_ptr<const Predictor> current() const = 0;
-  // Re-reads the model if its file changed (the poller calls this; tests
-  // may too). An error leaves the current model serving.
+  // Re-reads the model if its file changed (the poller calls this; so does
+  // whoever just replaced the file, to swap at once). One reload runs at a
+  // time. An error leaves the current model serving.
   virtual absl::Status Reload() = 0;
 
   virtual int http_port() const = 0;

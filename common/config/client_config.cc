@@ -57,6 +57,9 @@ absl::StatusOr<ClientConfig> ParseClientConfig(const std::string& yaml,
   root.Optional("threads", &c.threads);
   root.OptionalPath("state_dir", &c.state_dir, NonEmpty());
   ReadReconnect(root.Child("reconnect"), &c.reconnect);
+  MapReader serve = root.Child("serve");
+  serve.Optional("listen", &c.serve.listen, HostPort(/*allow_empty=*/true));
+  serve.Optional("grpc", &c.serve.grpc, HostPort(/*allow_empty=*/true));
   FEDGE_RETURN_IF_ERROR(doc.Finish());
   return c;
 }

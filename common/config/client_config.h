@@ -37,6 +37,13 @@ struct BackoffConfig {
   absl::Duration give_up_after = absl::ZeroDuration();
 };
 
+// Serving the global model the client holds while it trains (`fedge client
+// --serve`); both "" (the default): not served.
+struct ClientServeConfig {
+  std::string listen;  // HTTP "host:port" (POST /v1/predict, /metrics)
+  std::string grpc;    // gRPC "host:port" (fedge.v1.Inference/Predict)
+};
+
 struct ClientConfig {
   std::string source_path;
 
@@ -52,6 +59,7 @@ struct ClientConfig {
   // Where the client keeps its state (downloaded models).
   std::string state_dir = "client-state";
   BackoffConfig reconnect;
+  ClientServeConfig serve;
 };
 
 // Reads and validates a client config; errors as for the server config

@@ -61,6 +61,8 @@ TEST(ClientConfigTest, LoadsTheExampleConfig) {
   EXPECT_EQ(c.reconnect.multiplier, 2.0);
   EXPECT_EQ(c.reconnect.jitter, 0.2);
   EXPECT_EQ(c.reconnect.give_up_after, absl::ZeroDuration());
+  EXPECT_EQ(c.serve.listen, "");
+  EXPECT_EQ(c.serve.grpc, "");
   EXPECT_EQ(c.reconnect.initial, defaults.reconnect.initial);
   EXPECT_EQ(c.reconnect.max, defaults.reconnect.max);
   EXPECT_EQ(c.reconnect.jitter, defaults.reconnect.jitter);
@@ -92,7 +94,8 @@ TEST(ClientConfigTest, ReadsEverySetting) {
             "threads: 4\n"
             "state_dir: /var/lib/fedge-client\n"
             "reconnect: {initial: 1s, max: 1m, multiplier: 1.5, jitter: 0, "
-            "give_up_after: 2h}\n");
+            "give_up_after: 2h}\n"
+            "serve: {listen: 127.0.0.1:8080, grpc: \"[::1]:9090\"}\n");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->server_address, "aggregator.example.org:443");
   EXPECT_EQ(c->region, "eu-west");
@@ -114,6 +117,8 @@ TEST(ClientConfigTest, ReadsEverySetting) {
   EXPECT_EQ(c->reconnect.multiplier, 1.5);
   EXPECT_EQ(c->reconnect.jitter, 0.0);
   EXPECT_EQ(c->reconnect.give_up_after, absl::Hours(2));
+  EXPECT_EQ(c->serve.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c->serve.grpc, "[::1]:9090");
 }
 
 TEST(ClientConfigTest, MissingRequiredKeyIsReported) {
@@ -175,6 +180,16 @@ TEST(ClientConfigTest, DataKeyOfAnotherFormatIsReported) {
 TEST(ClientConfigTest, EmptyStateDirIsRejected) {
   EXPECT_EQ(Error(std::string(kMinimal) + "state_dir: \"\"\n"),
             "client.yaml:5:12: state_dir: must not be empty");
+}
+
+TEST(ClientConfigTest, ServeAddressIsChecked) {
+  EXPECT_EQ(Error(std::string(kMinimal) + "serve:\n  listen: 8080\n"),
+            "client.yaml:6:11: serve.listen: '8080' is not a host:port "
+            "address (expected e.g. 127.0.0.1:50051, 0.0.0.0:50051 or "
+            "[::1]:50051, or \"\" to disable)");
+  EXPECT_EQ(Error(std::string(kMinimal) + "serve: {http: 127.0.0.1:8080}\n"),
+            "client.yaml:5:9: serve.http: unknown key; known keys: listen, "
+            "grpc");
 }
 
 }  // namespace
