@@ -1,6 +1,7 @@
 #include "server/update_validation.h"
 
 #include <limits>
+#include <string>
 
 #include "common/crypto/sha256.h"
 #include "common/tensor/serialization.h"
@@ -65,7 +66,9 @@ TEST(UpdateValidationTest, MissingDigestIsInvalid) {
 TEST(UpdateValidationTest, WellFormedUpdateParses) {
   ParameterSet p =
       *ParameterSet::FromValues(Expect().layout, {1, 2, 3, 4, 5, 6});
-  auto parsed = ParseUpdate(tensor::Serialize(p), Expect());
+  // The view points into the bytes, so they must outlive it.
+  const std::string bytes = tensor::Serialize(p);
+  auto parsed = ParseUpdate(bytes, Expect());
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->values[5], 6.0f);
 }
