@@ -9,6 +9,7 @@
 // also usable on their own, for scenarios that run the server in another
 // process (bench/load_scenario.cc).
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -78,7 +79,8 @@ class EdgeClientPool {
   void Stop();
   // Waits for every client's Run to return.
   void Join();
-  // Clients whose Run returned an error (logged on stderr).
+  // Clients whose Run returned an error (logged on stderr), not counting
+  // those cancelled by Stop().
   size_t failures() const;
   size_t size() const { return clients_.size(); }
 
@@ -86,6 +88,7 @@ class EdgeClientPool {
   EdgeClientPoolOptions options_;
   std::vector<std::unique_ptr<client::EdgeClient>> clients_;
   std::vector<std::thread> threads_;
+  std::atomic<bool> stopped_{false};
   mutable absl::Mutex mu_;
   size_t failures_ ABSL_GUARDED_BY(mu_) = 0;
 };

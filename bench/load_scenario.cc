@@ -50,6 +50,7 @@
 #include "bench/machine_limits.h"
 #include "bench/process_stats.h"
 #include "common/util/file_util.h"
+#include "common/util/logging.h"
 
 extern char** environ;
 
@@ -234,7 +235,8 @@ int RunServer(const Flags& f) {
     return 1;
   }
   std::unique_ptr<server::FederationServer> server = std::move(*started);
-  control.Emit(absl::StrCat("port ", server->port()));
+  // Our own pid: under --server_wrapper the parent's child is the wrapper.
+  control.Emit(absl::StrCat("port ", server->port(), " ", ::getpid()));
 
   // Commands from the parent, one a line.
   std::thread commands([&] {
@@ -297,20 +299,18 @@ class ServerProcess {
     if (!f.server_wrapper.empty()) {
       args = absl::StrSplit(f.server_wrapper, ' ', absl::SkipEmpty());
     }
-    args.insert(args.end(), {
-        self,
-        "--server",
-        absl::StrCat("--pki_dir=", f.pki_dir),
-        absl::StrCat("--run_dir=", f.run_dir),
-        absl::StrCat("--clients=", f.clients),
-        absl::StrCat("--cohort=", f.cohort),
-        absl::StrCat("--rounds=", f.rounds),
-        absl::StrCat("--soak_rounds=", f.soak_rounds)});
+    args.insert(args.end(),
+                {self, "--server", absl::StrCat("--pki_dir=", f.pki_dir),
+                 absl::StrCat("--run_dir=", f.run_dir),
+                 absl::StrCat("--clients=", f.clients),
+                 absl::StrCat("--cohort=", f.cohort),
+                 absl::StrCat("--rounds=", f.rounds),
+                 absl::StrCat("--soak_rounds=", f.soak_rounds)});
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    const int rc = posix_spawnp(&pid_, argv[0], &actions, nullptr,
-                                argv.data(), environ);
+    const int rc =
+        posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     ::close(to_child[0]);
     ::close(from_child[1]);
@@ -368,10 +368,14 @@ class ServerProcess {
     }
   }
 
-  pid_t pid() const { return pid_; }
+  // The server's own process, measured: the child, or the process the
+  // child (a --server_wrapper) runs, once the server said so.
+  pid_t pid() const { return server_pid_ > 0 ? server_pid_ : pid_; }
+  void set_server_pid(pid_t pid) { server_pid_ = pid; }
 
  private:
-  pid_t pid_ = -1;
+  pid_t pid_ = -1;  // the child spawned
+  pid_t server_pid_ = -1;
   FILE* in_ = nullptr;
   FILE* out_ = nullptr;
 };
@@ -445,7 +449,8 @@ std::vector<RoundFigures> RunRounds(ServerProcess& server, uint64_t first,
     fig.rss_after_kib = s2 ? s2->rss_kib : 0;
     if (fig.status != "completed") {
       std::string reason;
-      for (size_t i = 11; i < w.size(); ++i) absl::StrAppend(&reason, " ", w[i]);
+      for (size_t i = 11; i < w.size(); ++i)
+        absl::StrAppend(&reason, " ", w[i]);
       std::fprintf(stderr, "%s: round %d %s:%s\n", phase, static_cast<int>(r),
                    fig.status.c_str(), reason.c_str());
     }
@@ -497,8 +502,10 @@ int RunScenario(Flags f) {
                  nofile, static_cast<int>(f.clients));
     return 1;
   }
-  std::fprintf(stderr, "open-file limit (soft, raised to hard): %ld\n",
-               nofile);
+  std::fprintf(stderr, "open-file limit (soft, raised to hard): %ld\n", nofile);
+  const std::string load_at_start = LoadAverage();
+  std::fprintf(stderr, "load average (1, 5, 15 min): %s\n",
+               load_at_start.c_str());
   f.pki_dir = TempDir("fedge_load_pki");
   f.run_dir = TempDir("fedge_load_run");
 
@@ -524,6 +531,11 @@ int RunScenario(Flags f) {
     return 1;
   }
   const std::string address = absl::StrCat("127.0.0.1:", (*port_line)[1]);
+  int server_pid = 0;
+  if (port_line->size() >= 3 &&
+      absl::SimpleAtoi((*port_line)[2], &server_pid)) {
+    server.set_server_pid(server_pid);
+  }
   std::optional<ProcessSample> server_started = SampleProcess(server.pid());
   std::fprintf(stderr, "server pid %d on %s, RSS %.1f MiB before clients\n",
                static_cast<int>(server.pid()), address.c_str(),
@@ -537,7 +549,8 @@ int RunScenario(Flags f) {
   EdgeClientPool pool(std::move(pool_options));
   t = Now();
   pool.Start();
-  server.Send(absl::StrCat("await ", f.clients, " ", f.connect_timeout_seconds));
+  server.Send(
+      absl::StrCat("await ", f.clients, " ", f.connect_timeout_seconds));
   auto awaited = server.Expect("await");
   const double connect_seconds = Now() - t;
   if (!awaited || (*awaited)[1] != "ok") {
@@ -545,10 +558,9 @@ int RunScenario(Flags f) {
                  static_cast<int>(f.clients), f.connect_timeout_seconds);
     return 1;
   }
-  std::fprintf(stderr,
-               "%d clients streaming after %.1f s; server holds %d sockets\n",
-               static_cast<int>(f.clients), connect_seconds,
-               CountSockets(server.pid()));
+  std::fprintf(
+      stderr, "%d clients streaming after %.1f s; server holds %d sockets\n",
+      static_cast<int>(f.clients), connect_seconds, CountSockets(server.pid()));
 
   // --- Phase 1: idle.
   std::vector<double> idle_rss, idle_cpu, client_idle_cpu;
@@ -594,6 +606,7 @@ int RunScenario(Flags f) {
   std::vector<double> load_rss_samples;
   if (f.rounds > 0) {
     const bool reset = ResetPeakRss(server.pid());
+    std::optional<ProcessSample> s0 = SampleProcess(server.pid());
     Sampler sampler(server.pid(), 0.2);
     load = RunRounds(server, 1, f.rounds, "load");
     std::vector<ProcessSample> samples = sampler.Stop();
@@ -604,9 +617,9 @@ int RunScenario(Flags f) {
       load_peak_kib = std::max(load_peak_kib, p.rss_kib);
     }
     if (reset && s) load_peak_kib = std::max(load_peak_kib, s->hwm_kib);
-    if (samples.size() >= 2) {
-      load_cpu_percent = CpuPercent(samples.front(), samples.back());
-    }
+    // From before the first "go" to after the last round: the samples of
+    // the 0.2-s sampler may miss both ends of a short phase.
+    if (s0 && s) load_cpu_percent = CpuPercent(*s0, *s);
   }
 
   // --- Phase 3: soak.
@@ -618,39 +631,49 @@ int RunScenario(Flags f) {
 
   server.Send("stop");
   server.Expect("done");
+  // Clients told the run finished have returned; one that was reconnecting
+  // when the server stopped (a keepalive timeout under load) would retry
+  // for ever.
+  pool.Stop();
   pool.Join();
   const int exit_status = server.Finish();
 
   // --- Report.
-  std::printf("\nLoad scenario: %d clients (own certificate and TLS "
-              "connection each), cohort %d, secure aggregation on, model "
-              "mlp 45k parameters\n",
-              static_cast<int>(f.clients), static_cast<int>(f.cohort));
+  std::printf(
+      "\nLoad scenario: %d clients (own certificate and TLS "
+      "connection each), cohort %d, secure aggregation on, model "
+      "mlp 45k parameters\n",
+      static_cast<int>(f.clients), static_cast<int>(f.cohort));
   std::printf("machine: %u cores; PKI %.1f s; all %d streaming after %.1f s\n",
               std::thread::hardware_concurrency(), pki_seconds,
               static_cast<int>(f.clients), connect_seconds);
+  std::printf("load average (1, 5, 15 min) at start: %s; at end: %s\n",
+              load_at_start.c_str(), LoadAverage().c_str());
   std::printf("\n| phase | figure | value |\n|---|---|---|\n");
   if (server_started) {
     std::printf("| start | server RSS before clients | %.1f MiB |\n",
                 MiB(server_started->rss_kib));
   }
   if (!idle_rss.empty()) {
-    std::printf("| idle %d s | clients streaming (server's count) / server "
-                "sockets | %s / %d |\n",
-                f.idle_seconds, idle_streaming.c_str(), idle_sockets);
-    std::printf("| idle | server RSS median (min-max) | %.1f MiB (%.1f-%.1f) "
-                "|\n",
-                MiB(Median(idle_rss)),
-                MiB(*std::min_element(idle_rss.begin(), idle_rss.end())),
-                MiB(*std::max_element(idle_rss.begin(), idle_rss.end())));
-    std::printf("| idle | server CPU, median of %zu %.0f-s samples (mean) | "
-                "%.2f%% (%.3f%%) of one core |\n",
-                idle_cpu.size(), f.sample_seconds, Median(idle_cpu),
-                idle_cpu_mean);
+    std::printf(
+        "| idle %d s | clients streaming (server's count) / server "
+        "sockets | %s / %d |\n",
+        f.idle_seconds, idle_streaming.c_str(), idle_sockets);
+    std::printf(
+        "| idle | server RSS median (min-max) | %.1f MiB (%.1f-%.1f) "
+        "|\n",
+        MiB(Median(idle_rss)),
+        MiB(*std::min_element(idle_rss.begin(), idle_rss.end())),
+        MiB(*std::max_element(idle_rss.begin(), idle_rss.end())));
+    std::printf(
+        "| idle | server CPU, median of %zu %.0f-s samples (mean) | "
+        "%.2f%% (%.3f%%) of one core |\n",
+        idle_cpu.size(), f.sample_seconds, Median(idle_cpu), idle_cpu_mean);
     std::printf("| idle | server threads | %d |\n", idle_threads);
-    std::printf("| idle | load generator RSS / CPU mean | %.1f MiB / %.2f%% "
-                "|\n",
-                MiB(client_idle_rss), client_idle_cpu_mean);
+    std::printf(
+        "| idle | load generator RSS / CPU mean | %.1f MiB / %.2f%% "
+        "|\n",
+        MiB(client_idle_rss), client_idle_cpu_mean);
   }
   auto col = [](const std::vector<RoundFigures>& v,
                 double RoundFigures::*field) {
@@ -671,24 +694,29 @@ int RunScenario(Flags f) {
     }
     std::printf("| load | rounds completed | %d of %zu (%d selected each) |\n",
                 completed, load.size(), load.front().selected);
-    std::printf("| load | round time median (min-max) | %.2f s (%.2f-%.2f) "
-                "|\n",
-                Median(secs), *std::min_element(secs.begin(), secs.end()),
-                *std::max_element(secs.begin(), secs.end()));
-    std::printf("| load | server CPU per round, median | %.2f CPU-s (%.0f%% "
-                "of one core over the round) |\n",
-                Median(scpu), 100.0 * Median(scpu) / Median(secs));
-    std::printf("| load | load generator CPU per round, median | %.2f CPU-s "
-                "|\n",
-                Median(ccpu));
-    std::printf("| load | limit: machine busy (server + clients CPU) / "
-                "(cores x round time), median | %.2f |\n",
-                Median(share));
+    std::printf(
+        "| load | round time median (min-max) | %.2f s (%.2f-%.2f) "
+        "|\n",
+        Median(secs), *std::min_element(secs.begin(), secs.end()),
+        *std::max_element(secs.begin(), secs.end()));
+    std::printf(
+        "| load | server CPU per round, median | %.2f CPU-s (%.0f%% "
+        "of one core over the round) |\n",
+        Median(scpu), 100.0 * Median(scpu) / Median(secs));
+    std::printf(
+        "| load | load generator CPU per round, median | %.2f CPU-s "
+        "|\n",
+        Median(ccpu));
+    std::printf(
+        "| load | limit: machine busy (server + clients CPU) / "
+        "(cores x round time), median | %.2f |\n",
+        Median(share));
     std::printf("| load | server CPU over the phase | %.0f%% of one core |\n",
                 load_cpu_percent);
-    std::printf("| load | server RSS peak (VmHWM, 0.2-s samples) | %.1f MiB "
-                "|\n",
-                MiB(load_peak_kib));
+    std::printf(
+        "| load | server RSS peak (VmHWM, 0.2-s samples) | %.1f MiB "
+        "|\n",
+        MiB(load_peak_kib));
     std::printf("| load | server RSS median of 0.2-s samples | %.1f MiB |\n",
                 MiB(Median(load_rss_samples)));
   }
@@ -697,7 +725,8 @@ int RunScenario(Flags f) {
     for (const RoundFigures& r : soak) completed += r.status == "completed";
     std::vector<double> rss = col(soak, &RoundFigures::rss_after_kib);
     std::vector<double> x;
-    for (const RoundFigures& r : soak) x.push_back(static_cast<double>(r.round));
+    for (const RoundFigures& r : soak)
+      x.push_back(static_cast<double>(r.round));
     const double slope = LeastSquaresSlope(x, rss);
     // The second half alone: growth that continues after the warm-up.
     std::vector<double> x2(x.begin() + x.size() / 2, x.end());
@@ -706,15 +735,17 @@ int RunScenario(Flags f) {
     std::printf("| soak | rounds completed | %d of %zu (%d selected each) |\n",
                 completed, soak.size(), soak.front().selected);
     std::printf("| soak | round time median | %.2f s |\n", Median(secs));
-    std::printf("| soak | server RSS after round first / median / last | %.1f "
-                "/ %.1f / %.1f MiB |\n",
-                MiB(rss.front()), MiB(Median(rss)), MiB(rss.back()));
+    std::printf(
+        "| soak | server RSS after round first / median / last | %.1f "
+        "/ %.1f / %.1f MiB |\n",
+        MiB(rss.front()), MiB(Median(rss)), MiB(rss.back()));
     std::printf("| soak | server RSS min / max | %.1f / %.1f MiB |\n",
                 MiB(*std::min_element(rss.begin(), rss.end())),
                 MiB(*std::max_element(rss.begin(), rss.end())));
-    std::printf("| soak | RSS slope, least squares, all rounds | %+.1f KiB per "
-                "round |\n",
-                slope);
+    std::printf(
+        "| soak | RSS slope, least squares, all rounds | %+.1f KiB per "
+        "round |\n",
+        slope);
     std::printf("| soak | RSS slope, second half | %+.1f KiB per round |\n",
                 LeastSquaresSlope(x2, rss2));
     std::printf("\nsoak RSS after each round (KiB):");
@@ -723,14 +754,24 @@ int RunScenario(Flags f) {
     }
     std::printf("\n");
   }
-  std::printf("\nclient failures: %zu; server exit status %d; run dir %s\n",
-              pool.failures(), exit_status, f.run_dir.c_str());
+  size_t not_completed = 0;
+  for (const std::vector<RoundFigures>* phase : {&load, &soak}) {
+    for (const RoundFigures& r : *phase)
+      not_completed += r.status != "completed";
+  }
+  std::printf(
+      "\nrounds not completed: %zu; client failures: %zu; server exit status "
+      "%d; run dir %s%s\n",
+      not_completed, pool.failures(), exit_status, f.run_dir.c_str(),
+      f.keep_dirs ? "" : " (removed)");
   if (!f.keep_dirs) {
     std::error_code error;
     std::filesystem::remove_all(f.pki_dir, error);
     std::filesystem::remove_all(f.run_dir, error);
   }
-  return 0;
+  // Figures are printed either way; the exit status says whether the run
+  // was clean, so that the smoke test (bench/CMakeLists.txt) checks it.
+  return not_completed == 0 && pool.failures() == 0 && exit_status == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -740,5 +781,11 @@ int main(int argc, char** argv) {
   fedge::bench::Flags flags;
   if (!fedge::bench::ParseFlags(argc, argv, &flags)) return 2;
   if (flags.server) return fedge::bench::RunServer(flags);
+  // N clients logging each round at info would bury the scenario's own
+  // lines; FEDGE_LOG_LEVEL, if set, still wins. The server's log (info)
+  // goes to server.log in the run directory.
+  if (std::getenv("FEDGE_LOG_LEVEL") == nullptr) {
+    fedge::util::SetMinLogLevel(fedge::util::LogLevel::kWarning);
+  }
   return fedge::bench::RunScenario(flags);
 }

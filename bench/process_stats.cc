@@ -83,6 +83,13 @@ double LeastSquaresSlope(const std::vector<double>& x,
   return sxx > 0 ? sxy / sxx : 0;
 }
 
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  if (!(in >> one >> five >> fifteen)) return "?";
+  return one + " " + five + " " + fifteen;
+}
+
 long RaiseOpenFileLimit() {
   struct rlimit limit;
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace fedge::bench {
@@ -33,6 +34,10 @@ double CpuPercent(const ProcessSample& a, const ProcessSample& b);
 // Least-squares slope of y against x (0 for fewer than two points).
 double LeastSquaresSlope(const std::vector<double>& x,
                          const std::vector<double>& y);
+
+// The 1-, 5- and 15-minute load averages of the machine ("2.10 1.85 1.47"),
+// from /proc/loadavg: on a shared machine, how busy the others kept it.
+std::string LoadAverage();
 
 // Raises the soft limit of open files to the hard limit; returns the limit
 // now in force.
