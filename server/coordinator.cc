@@ -10,8 +10,11 @@
 #include "common/util/file_util.h"
 #include "common/util/logging.h"
 #include "common/util/status_macros.h"
+#include "server/audit_recovery.h"
+#include "server/returning_clients.h"
 #include "server/round_state.h"
 #include "server/selection.h"
+#include "server/torn_writes.h"
 
 namespace fedge::server {
 namespace {
@@ -31,6 +34,7 @@ Coordinator::Coordinator(const config::ServerConfig& config,
     : config_(config), deps_(deps) {}
 
 absl::Status Coordinator::Initialize() {
+  RemoveTornWrites(config_.run_dir);
   FEDGE_ASSIGN_OR_RETURN(tensor::ParameterSet initial,
                          models::InitialState(config_.model));
   FEDGE_ASSIGN_OR_RETURN(
@@ -56,6 +60,10 @@ absl::Status Coordinator::Initialize() {
           "run directory ", config_.run_dir,
           " holds a model of another architecture than the config's (",
           layout.message(), "); use a new run directory"));
+    }
+    if (deps_.audit != nullptr) {
+      FEDGE_RETURN_IF_ERROR(
+          RecordMissedRoundEnds(*deps_.store, *deps_.audit, config_.run_dir));
     }
     FEDGE_ASSIGN_OR_RETURN(uint64_t last_round, deps_.store->LastRound());
     next_round_ = last_round + 1;
@@ -176,12 +184,20 @@ void Coordinator::OnClientEnded(const std::string& client_id) {
 }
 
 absl::Status Coordinator::Run() {
+  const bool resumed_finished = next_round_ > config_.rounds;
   for (uint64_t r = next_round_; r <= config_.rounds && !stopped(); ++r) {
     FEDGE_ASSIGN_OR_RETURN(RoundReport report, RunRound(r));
     next_round_ = r + 1;
     RoundDone(report);
   }
-  return Finish("");
+  absl::Status finished = Finish("");
+  if (resumed_finished && !stopped()) {
+    // The server that committed the last round was killed before it could
+    // tell the clients; they are away, retrying with backoff.
+    AwaitReturningClients(*deps_.store, *deps_.sessions,
+                          deps_.clock->Now() + config_.deadlines.selection);
+  }
+  return finished;
 }
 
 void Coordinator::RoundDone(const RoundReport& report) {
@@ -266,8 +282,7 @@ absl::Status Coordinator::Finish(const std::string& upstream_outcome) {
     if (auto model = deps_.run->model()) {
       *finished.mutable_finished()->mutable_final_model() = model->Ref();
     }
-    deps_.sessions->Broadcast(finished);
-    deps_.sessions->CloseAll(grpc::Status::OK);
+    deps_.sessions->FinishRun(finished);
   }
   const bool resumable = stopped() && kind == StopKind::kShutdown;
   deps_.run->UpdateSummary([resumable](RunSummary& s) {

@@ -60,8 +60,10 @@ class Coordinator {
   absl::Status Initialize();
 
   // Runs the remaining rounds; returns when they are done or Stop() was
-  // called. Clients are then told the run finished. An error means the
-  // server itself failed (e.g. the store could not be written).
+  // called. Clients are then told the run finished; a server started with no
+  // rounds left then also waits (up to the selection deadline) for the run's
+  // clients to reconnect and be told (returning_clients.h). An error means
+  // the server itself failed (e.g. the store could not be written).
   absl::Status Run();
 
   // A site aggregator's round (site/site_link.h drives these instead of

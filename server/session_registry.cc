@@ -122,13 +122,60 @@ void SessionRegistry::Broadcast(const v1::Task& task) {
   for (const auto& session : Streaming()) session->Push(task);
 }
 
-void SessionRegistry::OnStreamAttached(ClientSession* session) {
-  absl::MutexLock lock(&mu_);
-  auto it = by_client_.find(session->client_id());
-  // Only the client's current session counts.
-  if (it != by_client_.end() && it->second.get() == session) {
-    streaming_.insert(session);
+void SessionRegistry::FinishRun(const v1::Task& finished) {
+  std::vector<std::shared_ptr<ClientSession>> all;
+  {
+    absl::MutexLock lock(&mu_);
+    finished_ = finished;
+    for (const auto& [id, session] : by_client_) all.push_back(session);
   }
+  // A joined session whose stream is not open yet keeps the task queued and
+  // writes it when the stream opens.
+  for (const auto& session : all) TellFinished(*session, finished);
+}
+
+std::vector<std::string> SessionRegistry::AwaitToldFinished(
+    const std::vector<std::string>& client_ids, absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  auto all_told = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (interrupted_) return true;
+    for (const std::string& id : client_ids) {
+      if (!told_finished_.contains(id)) return false;
+    }
+    return true;
+  };
+  clock_->AwaitWithDeadline(&mu_, absl::Condition(&all_told), deadline);
+  std::vector<std::string> untold;
+  for (const std::string& id : client_ids) {
+    if (!told_finished_.contains(id)) untold.push_back(id);
+  }
+  return untold;
+}
+
+void SessionRegistry::TellFinished(ClientSession& session,
+                                   const v1::Task& finished) {
+  if (session.Push(finished)) {
+    absl::MutexLock lock(&mu_);
+    told_finished_.insert(session.client_id());
+  }
+  session.Close(grpc::Status::OK);
+}
+
+void SessionRegistry::OnStreamAttached(ClientSession* session) {
+  std::optional<v1::Task> finished;
+  {
+    absl::MutexLock lock(&mu_);
+    finished = finished_;
+    auto it = by_client_.find(session->client_id());
+    // Only the client's current session counts, and none once the run is
+    // over (no round will wait for it).
+    if (!finished.has_value() && it != by_client_.end() &&
+        it->second.get() == session) {
+      streaming_.insert(session);
+    }
+  }
+  // The run ended before this stream opened: a client back after an outage.
+  if (finished.has_value()) TellFinished(*session, *finished);
 }
 
 void SessionRegistry::OnSessionEnded(ClientSession* session) {

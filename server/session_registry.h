@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,11 +57,26 @@ class SessionRegistry {
   // Pushes `task` to every streaming session.
   void Broadcast(const v1::Task& task);
 
+  // The run is over: queues `finished` (a RunFinished task) for every
+  // session and closes each with OK once it is written. A client whose task
+  // stream opens later (one reconnecting after an outage) is sent it too and
+  // closed, so it learns the run ended and leaves instead of retrying for
+  // ever.
+  void FinishRun(const v1::Task& finished);
+  // Blocks until each of `client_ids` has had the RunFinished task queued
+  // on a session (FinishRun), `deadline` passes or Interrupt() is called.
+  // Returns the clients not told, in the order given.
+  std::vector<std::string> AwaitToldFinished(
+      const std::vector<std::string>& client_ids, absl::Time deadline);
+
   // --- Called by sessions ---
   void OnStreamAttached(ClientSession* session);
   void OnSessionEnded(ClientSession* session);
 
  private:
+  // Queues `finished` on `session` and closes it; notes the client as told.
+  void TellFinished(ClientSession& session, const v1::Task& finished);
+
   util::Clock* const clock_;
   Listener listener_;
 
@@ -71,6 +87,9 @@ class SessionRegistry {
       ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<const ClientSession*> streaming_ ABSL_GUARDED_BY(mu_);
   bool interrupted_ ABSL_GUARDED_BY(mu_) = false;
+  // Set by FinishRun; the clients it has been queued for since.
+  std::optional<v1::Task> finished_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> told_finished_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace fedge::server
