@@ -2,7 +2,9 @@
 # Crash and restart (issue 7): a federation with secure aggregation over
 # mutual TLS whose server is killed with SIGKILL at chosen stages of its
 # rounds and started again on the same port and run directory, again and
-# again; one client is killed mid-round too and started again. The clients
+# again, the last time just after it commits the run's last round (the next
+# server has no round left and must still tell the clients the run
+# finished); one client is killed mid-round too and started again. The clients
 # start before the server (it is down at their start) and must reconnect by
 # themselves. At the end every round is committed exactly once, each
 # checkpoint matches its recorded SHA-256, the audit log verifies and every
@@ -15,8 +17,7 @@
 #                      fresh federation (run directory, clients)
 # FEDGE_CRASH_KEEP=1   keep the work directory (it is kept on failure)
 # FEDGE_CRASH_CUT_LOG=1  also simulate a kill between the store's commit and
-#                      the audit entry (needs the server-side repair, not yet
-#                      committed: it fails without it)
+#                      the audit entry (server/audit_recovery.h repairs it)
 set -euo pipefail
 FEDGE=$(readlink -f "$1")
 KILLS=${FEDGE_CRASH_RUNS:-8}
@@ -67,9 +68,12 @@ count() {
 wait_for() {
   local file=$1 pattern=$2 n=$3 timeout=$4
   if (( $(count "$file" "$pattern") < n )); then
-    grep -m "$n" -F -- "$pattern" \
-      < <(timeout "$timeout" tail -n +1 --pid="$SERVER" -f "$file" 2> /dev/null) \
-      > /dev/null || true
+    # Counted into a pipe, not written to /dev/null: GNU grep (3.8) writing
+    # to /dev/null ignores -m above 1 and reads on to the end of the input,
+    # which made every wait for a second line last until the server exited.
+    local seen
+    seen=$(grep -c -m "$n" -F -- "$pattern" \
+      < <(timeout "$timeout" tail -n +1 --pid="$SERVER" -f "$file" 2> /dev/null)) || true
   fi
   (( $(count "$file" "$pattern") >= n ))
 }
@@ -141,6 +145,28 @@ print(round_)
 PY
 }
 
+# Rounds the store has committed (0 before the first server ran).
+committed_rounds() {
+  python3 - "$FED/run/state.db" <<'PY'
+import os, sqlite3, sys
+try:
+    db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+    print(db.execute("SELECT COUNT(*) FROM rounds WHERE status = 'completed'").fetchone()[0])
+except sqlite3.Error:
+    print(0)  # no store yet
+PY
+}
+
+# With FEDGE_CRASH_CUT_LOG=1, once a federation: after a kill that came
+# after a commit, cut the log as if the kill had come before its entry.
+maybe_cut_log() {
+  [[ "${FEDGE_CRASH_CUT_LOG:-0}" == 1 && -z "$CUT_ROUND" ]] || return 0
+  CUT_ROUND=$(cut_log_before_commit)
+  if [[ -n "$CUT_ROUND" ]]; then
+    echo "  the audit log cut back to before round $CUT_ROUND's commit entry (a kill right after the store's commit)"
+  fi
+}
+
 start_server() {
   SERVER_N=$(( SERVER_N + 1 ))
   SERVER_LOG="$FED/server-$SERVER_N.err"
@@ -185,13 +211,18 @@ kill_server_at() {
     evaluation)
       wait_for "$log" "committed: model version" 1 120 || return 1
       msleep "$(rand_between 0 400)" ;;
+    last_commit)
+      # At once after the store commits the run's last round, before the
+      # server can tell the clients the run finished: the next server has no
+      # rounds left and must still tell them (server/returning_clients.h).
+      wait_for "$log" "round $ROUNDS committed" 1 300 || return 1 ;;
   esac
   kill -0 "$SERVER" 2> /dev/null || return 1
   kill -9 "$SERVER"
   wait "$SERVER" 2> /dev/null || true
   SERVER=""
-  local hit
-  hit=$(stage_hit "$log" "$FED/run")
+  local hit="the end of the run (just after its last commit)"
+  [[ $plan == last_commit ]] || hit=$(stage_hit "$log" "$FED/run")
   echo "  kill $KILL_N (plan $plan): server killed during $hit"
   HITS+=("$hit")
 }
@@ -301,9 +332,12 @@ for r in range(1, rounds + 1):
     n = db.execute("SELECT COUNT(*) FROM round_participants WHERE round = ? AND outcome = 'accepted'", (r,)).fetchone()[0]
     if n < 3:
         die(f"round {r} committed with {n} accepted updates")
-# metrics.jsonl: whole lines, a round at most once.
+# metrics.jsonl: whole lines, a round at most once. A round's line is
+# written after its evaluation, so a server killed after each commit may
+# leave none (and no file).
 seen = set()
-for line in open(os.path.join(run, "metrics.jsonl")):
+metrics = os.path.join(run, "metrics.jsonl")
+for line in open(metrics) if os.path.exists(metrics) else []:
     m = json.loads(line)
     if m["status"] == "completed":
         if m["round"] in seen:
@@ -340,6 +374,10 @@ run_federation() {
   done
   PORT=$(free_port)
   local port=$PORT
+  # The clients reconnect within a second or two (reconnect.max 1s), so a
+  # 30 s selection deadline never ends a round here; it also bounds how long
+  # a server resumed with no rounds left waits for clients that were told
+  # the run finished before the kill and are gone.
   cat > "$FED/server.yaml" <<YAML
 run: {id: crash-test-$fed_n, dir: run, purpose: crash-test}
 listen: 127.0.0.1:$port
@@ -348,7 +386,7 @@ tls: {ca: pki/ca.crt, cert: pki/server.crt, key: pki/server.key, crl: pki/crl.pe
 model: {kind: mlp}
 rounds: $ROUNDS
 cohort: {min_clients: 3, available_clients: $CLIENTS}
-deadlines: {selection: 2m, training: 2m, secagg_stage: 1m, evaluation: 1m}
+deadlines: {selection: 30s, training: 2m, secagg_stage: 1m, evaluation: 1m}
 training: {batch_size: 32, learning_rate: 0.05, max_examples: 2000}
 secure_aggregation: {enabled: true}
 evaluation:
@@ -377,8 +415,11 @@ YAML
   local offset=$(( RANDOM % ${#plans[@]} ))
   local client_kill_at=$(( 1 + RANDOM % 3 ))
   local k finished=0
+  local plan
   for (( k = 0; k < kills; k++ )); do
     KILL_N=$(( KILL_N + 1 ))
+    plan=${plans[$(( (offset + k) % ${#plans[@]} ))]}
+    (( $(committed_rounds) == ROUNDS - 1 )) && plan=last_commit
     start_server
     if [[ $k == "$client_kill_at" && -z "$KILLED_CLIENT" ]]; then
       local victim=$(( 1 + RANDOM % CLIENTS )) code=0
@@ -390,15 +431,13 @@ YAML
         kill_server_at evaluation || { finished=1; break; }
       else
         client_kill_at=$(( k + 1 ))
-        kill_server_at "${plans[$(( (offset + k) % ${#plans[@]} ))]}" || { finished=1; break; }
+        kill_server_at "$plan" || { finished=1; break; }
       fi
     else
-      kill_server_at "${plans[$(( (offset + k) % ${#plans[@]} ))]}" || { finished=1; break; }
+      kill_server_at "$plan" || { finished=1; break; }
     fi
-    if [[ "${FEDGE_CRASH_CUT_LOG:-0}" == 1 && -z "$CUT_ROUND" && "${HITS[-1]}" == evaluation* ]]; then
-      CUT_ROUND=$(cut_log_before_commit)
-      [[ -n "$CUT_ROUND" ]] &&
-        echo "  the audit log cut back to before round $CUT_ROUND's commit entry (a kill right after the store's commit)"
+    if [[ "${HITS[-1]}" == *commit* ]]; then
+      maybe_cut_log
     fi
     # Down for a while, as after a real crash; the clients keep retrying.
     msleep "$(rand_between 0 1500)"
@@ -407,7 +446,20 @@ YAML
     echo "  the run finished before kill $KILL_N"
     KILL_N=$(( KILL_N - 1 ))
   fi
-  if [[ -z "$SERVER" ]]; then start_server; fi
+  if [[ -z "$SERVER" ]]; then
+    start_server
+    # The kills ran out before the run's last round: kill after it too.
+    if (( $(committed_rounds) < ROUNDS )); then
+      KILL_N=$(( KILL_N + 1 ))
+      if kill_server_at last_commit; then
+        maybe_cut_log
+        msleep "$(rand_between 0 1500)"
+        start_server
+      else
+        KILL_N=$(( KILL_N - 1 ))
+      fi
+    fi
+  fi
   # The last server runs the remaining rounds to the end.
   local end=$(( $(date +%s) + 300 ))
   while kill -0 "$SERVER" 2> /dev/null; do
@@ -453,8 +505,14 @@ while (( remaining > 0 || FED_N == 0 )); do
 done
 
 echo "server kills by stage:"
-printf '%s\n' "${HITS[@]}" | sort | uniq -c | sed 's/^/  /'
-echo "client kills: ${#CLIENT_HITS[@]} ($(printf '%s\n' "${CLIENT_HITS[@]}" | sort | uniq -c | xargs))"
+if (( ${#HITS[@]} > 0 )); then
+  printf '%s\n' "${HITS[@]}" | sort | uniq -c | sed 's/^/  /'
+fi
+if (( ${#CLIENT_HITS[@]} > 0 )); then
+  echo "client kills: ${#CLIENT_HITS[@]} ($(printf '%s\n' "${CLIENT_HITS[@]}" | sort | uniq -c | xargs))"
+else
+  echo "client kills: 0 (every run finished before its client kill)"
+fi
 echo "$KILL_N server kills in $FED_N federations, $(( $(date +%s) - START )) s"
 OK=1
 echo "PASS"
