@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "common/net/tls_policy.h"
 #include "common/pki/identity.h"
 
 namespace fedge::server {
@@ -86,9 +87,8 @@ v1::AuditEvent RunStartedEvent(const config::ServerConfig& config,
   r->set_model_version(facts.model_version);
   r->set_model_sha256(crypto::DigestBytes(facts.model_sha256));
   r->set_resumed(facts.resumed);
-  // gRPC 1.51 offers no setting to pin the version (see
-  // common/net/tls_credentials.cc): it accepts TLS 1.2 and 1.3.
-  r->set_tls_min_version(facts.mutual_tls ? "TLS 1.2" : "none");
+  // TLS 1.3 only, enforced through OpenSSL (common/net/tls_policy.h).
+  r->set_tls_min_version(facts.mutual_tls ? net::kTlsMinVersion : "none");
   r->set_mutual_tls(facts.mutual_tls);
   r->set_ca_sha256(Fingerprint(facts.ca_certificate_pem));
   r->set_server_cert_sha256(Fingerprint(facts.server_certificate_pem));

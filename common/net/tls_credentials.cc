@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/net/tls_policy.h"
 #include "common/pki/authority.h"
 #include "common/util/logging.h"
 #include "common/util/status_macros.h"
@@ -94,14 +95,13 @@ absl::StatusOr<std::shared_ptr<StaticDataCertificateProvider>> LoadCertificates(
 
 }  // namespace
 
-// gRPC 1.51's TLS options have no way to pin the protocol version: the
-// grpc_tls_version enum exists in grpc_security_constants.h, but neither
-// TlsCredentialsOptions nor the C API exposes a setter. gRPC negotiates TLS
-// 1.2 to 1.3 and OpenSSL 3 picks 1.3 whenever both ends support it.
+// gRPC 1.51's TLS options have no way to pin the protocol version; TLS 1.2
+// is switched off through OpenSSL's configuration instead (tls_policy.h).
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const ServerTlsFiles& files, pki::RevocationList* revocations,
     HandshakeRefusalListener on_refused) {
+  FEDGE_RETURN_IF_ERROR(RequireTls13());
   FEDGE_ASSIGN_OR_RETURN(
       std::shared_ptr<StaticDataCertificateProvider> provider,
       LoadCertificates(files.ca_cert, files.cert, files.key));
@@ -123,6 +123,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
 
 absl::StatusOr<ClientCredentials> MakeClientCredentials(
     const ClientTlsFiles& files) {
+  FEDGE_RETURN_IF_ERROR(RequireTls13());
   FEDGE_ASSIGN_OR_RETURN(
       std::shared_ptr<StaticDataCertificateProvider> provider,
       LoadCertificates(files.ca_cert, files.cert, files.key));

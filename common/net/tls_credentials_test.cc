@@ -5,7 +5,11 @@
 #include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <memory>
@@ -13,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/net/tls_policy.h"
 #include "common/pki/authority.h"
 #include "common/pki/revocation.h"
 #include "common/testing/temp_dir.h"
@@ -89,6 +94,43 @@ class TlsCredentialsTest : public ::testing::Test {
   ClientTlsFiles DeviceFiles(const std::string& id) const {
     pki::PkiPaths paths(dir_);
     return {paths.ca_cert(), paths.client_cert(id), paths.client_key(id), ""};
+  }
+
+  // The TLS version a bare OpenSSL client (not gRPC) negotiates with the
+  // server when it offers TLS 1.2 up to `max_version` and presents dev1's
+  // certificate; "" if the handshake fails.
+  std::string HandshakeVersion(int max_version) {
+    pki::PkiPaths paths(dir_);
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    // RequireTls13 switched TLS 1.2 off for this process's contexts too:
+    // this client must really offer it.
+    SSL_CTX_clear_options(ctx, SSL_OP_NO_TLSv1_2 | SSL_OP_NO_TLSv1_3);
+    EXPECT_EQ(SSL_CTX_get_options(ctx) & SSL_OP_NO_TLSv1_2, 0u);
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(ctx, max_version);
+    EXPECT_EQ(SSL_CTX_use_certificate_file(
+                  ctx, paths.client_cert("dev1").c_str(), SSL_FILETYPE_PEM),
+              1);
+    EXPECT_EQ(SSL_CTX_use_PrivateKey_file(ctx, paths.client_key("dev1").c_str(),
+                                          SSL_FILETYPE_PEM),
+              1);
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string version;
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+      SSL* ssl = SSL_new(ctx);
+      SSL_set_fd(ssl, fd);
+      if (SSL_connect(ssl) == 1) version = SSL_get_version(ssl);
+      SSL_free(ssl);
+    } else {
+      ADD_FAILURE() << "cannot connect to the server";
+    }
+    close(fd);
+    SSL_CTX_free(ctx);
+    return version;
   }
 
   // Calls Join over a brand-new connection: a private subchannel pool and a
@@ -285,6 +327,13 @@ TEST(TlsCredentialsFilesTest, ExposedKeyFileIsRefusedWithItsName) {
       {dir + "/missing.crt", paths.admin_cert(), paths.admin_key(), ""});
   EXPECT_EQ(client.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(client.status().message(), HasSubstr("missing.crt"));
+}
+
+TEST_F(TlsCredentialsTest, ServerSpeaksOnlyTls13) {
+  ASSERT_TRUE(RequireTls13().ok());
+  EXPECT_EQ(HandshakeVersion(TLS1_3_VERSION), "TLSv1.3");
+  EXPECT_EQ(HandshakeVersion(TLS1_2_VERSION), "")
+      << "a client offering only TLS 1.2 was accepted";
 }
 
 }  // namespace
