@@ -30,6 +30,10 @@ constexpr char kUsage[] =
     "with the same run directory resumes after the last recorded round.\n"
     "`fedge admin stop` ends the run for good.\n"
     "\n"
+    "Once the run has ended the server keeps answering until its clients\n"
+    "have fetched the final model (at most run.final_model_grace), or, with\n"
+    "run.after_end: serve, until it is stopped.\n"
+    "\n"
     "Flags override the config file's keys of the same meaning.\n"
     "\n"
     "flags:\n";
@@ -89,6 +93,8 @@ int RunServer(const Args& args) {
     }
     upstream = std::make_unique<site::SiteLink>(*config);
   }
+  const bool serve_after_end = config->after_end == "serve";
+  const absl::Duration final_model_grace = config->final_model_grace;
   server::ServerOptions options;
   options.config = *std::move(config);
   options.driver = upstream.get();
@@ -97,12 +103,18 @@ int RunServer(const Args& args) {
 
   // Before any thread starts, so every thread inherits the blocked signals.
   server::FederationServer* running = nullptr;
+  bool run_over = false;
   absl::Mutex mu;
   SignalWatcher watcher([&](const std::string& why) {
     absl::MutexLock lock(&mu);
-    std::cerr << "\nfedge server: " << why
-              << "; stopping (again to force). Clients keep waiting; start "
-                 "the server again with the same run directory to resume.\n";
+    if (run_over) {
+      std::cerr << "\nfedge server: " << why
+                << "; the run had ended, stopping (again to force).\n";
+    } else {
+      std::cerr << "\nfedge server: " << why
+                << "; stopping (again to force). Clients keep waiting; start "
+                   "the server again with the same run directory to resume.\n";
+    }
     if (running != nullptr) running->Interrupt(why);
   });
 
@@ -116,6 +128,28 @@ int RunServer(const Args& args) {
   server::RunSummary summary = (*server)->run_state().summary();
   auto model = (*server)->run_state().model();
   std::string run_dir = (*server)->run_dir();
+  if (result.ok() && summary.state == "finished") {
+    {
+      absl::MutexLock lock(&mu);
+      run_over = true;
+    }
+    if (serve_after_end) {
+      std::cerr << "fedge server: the run has ended; still answering (late "
+                   "clients are told it ended and may fetch the final "
+                   "model) until stopped (run.after_end: serve)\n";
+      (*server)->ServeUntilInterrupted();
+    } else if (final_model_grace > absl::ZeroDuration()) {
+      // Clients told the run ended fetch the final model now; stay until
+      // they have (the edge quiet for 2 s), at most for the grace.
+      if (!(*server)->AwaitClientsQuiet(absl::Seconds(2), final_model_grace)) {
+        std::cerr << "fedge server: leaving while clients were still "
+                     "fetching the final model (run.final_model_grace "
+                  << absl::FormatDuration(final_model_grace)
+                  << " passed, or the server was stopped); they keep the "
+                     "model they hold\n";
+      }
+    }
+  }
   {
     absl::MutexLock lock(&mu);
     running = nullptr;

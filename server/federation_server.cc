@@ -199,6 +199,7 @@ absl::Status FederationServer::Build() {
 
   metrics_ = std::make_unique<ServerMetrics>(&registry_);
   sessions_ = std::make_unique<SessionRegistry>(clock);
+  activity_ = std::make_unique<ClientActivity>(clock);
   if (options_.show_progress) progress_ = std::make_unique<util::Progress>();
   reporter_ = std::make_unique<RunReporter>(
       util::JoinPath(config.run_dir, "metrics.jsonl"), progress_.get());
@@ -238,6 +239,7 @@ absl::Status FederationServer::Build() {
   service_options.allowed_regions = config.allowed_regions;
   service_options.max_concurrent_uploads = config.limits.max_concurrent_uploads;
   service_options.audit = audit_.get();
+  service_options.activity = activity_.get();
   FEDGE_ASSIGN_OR_RETURN(service_options.model, Describe(config.model));
   federation_service_ = std::make_unique<FederationService>(
       service_options, authenticator_.get(), store_.get(), sessions_.get(),
@@ -308,10 +310,30 @@ void FederationServer::Stop(const std::string& reason) {
 }
 
 void FederationServer::Interrupt(const std::string& reason) {
+  bool done;
+  {
+    absl::MutexLock lock(&mu_);
+    interrupted_ = true;
+    done = done_;
+  }
+  if (activity_) activity_->Interrupt();
+  // After the run only the waits that follow it (AwaitClientsQuiet,
+  // ServeUntilInterrupted) have anything to end.
+  if (done) return;
   if (coordinator_) {
     coordinator_->Stop(reason, Coordinator::StopKind::kShutdown);
   }
   if (options_.driver != nullptr) options_.driver->Stop();
+}
+
+bool FederationServer::AwaitClientsQuiet(absl::Duration quiet,
+                                         absl::Duration grace) {
+  return activity_->AwaitQuiet(quiet, options_.clock->Now() + grace);
+}
+
+void FederationServer::ServeUntilInterrupted() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(&interrupted_));
 }
 
 void FederationServer::Shutdown() {

@@ -22,6 +22,7 @@
 #include "server/admin_service.h"
 #include "server/audit_trail.h"
 #include "server/authenticator.h"
+#include "server/client_activity.h"
 #include "server/coordinator.h"
 #include "server/federation_service.h"
 #include "server/round_driver.h"
@@ -75,6 +76,14 @@ class FederationServer {
   // abandoned, clients are disconnected with UNAVAILABLE and will reconnect
   // to the next server that resumes the run. Wait() then returns.
   void Interrupt(const std::string& reason);
+  // After the run: keeps answering (final-model downloads, late clients
+  // told the run ended) until no client has called in and no download has
+  // run for `quiet`, at most for `grace`, or until Interrupt(). Returns
+  // whether the edge went quiet.
+  bool AwaitClientsQuiet(absl::Duration quiet, absl::Duration grace);
+  // After the run: keeps answering until Interrupt() (a server that stays
+  // up once its run ended, e.g. as a Kubernetes Deployment).
+  void ServeUntilInterrupted();
   // Stops serving: interrupts the run if it is still going, then closes
   // every connection. Idempotent.
   void Shutdown();
@@ -103,6 +112,7 @@ class FederationServer {
   std::unique_ptr<ServerMetrics> metrics_;
   RunState run_;
   std::unique_ptr<SessionRegistry> sessions_;
+  std::unique_ptr<ClientActivity> activity_;
   std::unique_ptr<data::Dataset> central_data_;
   std::unique_ptr<models::Evaluator> evaluator_;
   std::unique_ptr<util::Progress> progress_;
@@ -117,6 +127,7 @@ class FederationServer {
   std::thread driver_;
   absl::Mutex mu_;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
+  bool interrupted_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status result_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ = false;
 };

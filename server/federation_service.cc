@@ -32,6 +32,7 @@ FederationService::FederationService(FederationServiceOptions options,
 grpc::ServerUnaryReactor* FederationService::Join(
     grpc::CallbackServerContext* context, const v1::JoinRequest* request,
     v1::JoinResponse* response) {
+  if (options_.activity != nullptr) options_.activity->Touch();
   absl::Status status = DoJoin(context, *request, response);
   if (!status.ok()) {
     metrics_->joins_refused->Increment();
@@ -155,6 +156,7 @@ grpc::ServerWriteReactor<v1::Task>* FederationService::StreamTasks(
   if (!peer.ok()) {
     return new FinishedWriteReactor<v1::Task>(net::ToGrpcStatus(peer.status()));
   }
+  if (options_.activity != nullptr) options_.activity->Touch();
   std::shared_ptr<ClientSession> session =
       sessions_->FindBySessionId(request->session_id());
   if (session == nullptr || session->client_id() != peer->id) {
@@ -184,11 +186,19 @@ grpc::ServerWriteReactor<v1::ModelChunk>* FederationService::DownloadModel(
                                   " is not available; the current version is ",
                                   current ? current->version : 0)));
   }
+  ClientActivity* activity = options_.activity;
+  std::function<void()> on_done;
+  if (activity != nullptr) {
+    activity->DownloadStarted();
+    on_done = [activity] { activity->DownloadEnded(); };
+  }
   return new ModelDownloadReactor(
-      std::move(model), options_.chunk_size, [this](uint64_t bytes) {
+      std::move(model), options_.chunk_size,
+      [this](uint64_t bytes) {
         run_->AddBytesDown(bytes);
         metrics_->bytes_sent->Increment(static_cast<double>(bytes));
-      });
+      },
+      std::move(on_done));
 }
 
 grpc::ServerReadReactor<v1::UpdateChunk>* FederationService::UploadUpdate(

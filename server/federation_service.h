@@ -13,6 +13,7 @@
 #include "fedge/v1/federation.grpc.pb.h"
 #include "server/audit_trail.h"
 #include "server/authenticator.h"
+#include "server/client_activity.h"
 #include "server/run_state.h"
 #include "server/server_metrics.h"
 #include "server/session_registry.h"
@@ -33,6 +34,8 @@ struct FederationServiceOptions {
   size_t max_concurrent_uploads = 8;
   // Joins, refusals and withdrawals are logged here (null: not logged).
   AuditTrail* audit = nullptr;
+  // Told of joins, task streams and model downloads (null: not told).
+  ClientActivity* activity = nullptr;
 };
 
 class FederationService final : public v1::Federation::CallbackService {

@@ -29,10 +29,11 @@ void TaskStreamReactor::OnDone() {
 
 ModelDownloadReactor::ModelDownloadReactor(
     std::shared_ptr<const GlobalModel> model, size_t chunk_size,
-    std::function<void(uint64_t)> on_bytes_sent)
+    std::function<void(uint64_t)> on_bytes_sent, std::function<void()> on_done)
     : model_(std::move(model)),
       chunk_size_(std::max<size_t>(chunk_size, 1)),
-      on_bytes_sent_(std::move(on_bytes_sent)) {
+      on_bytes_sent_(std::move(on_bytes_sent)),
+      on_done_(std::move(on_done)) {
   WriteNext();
 }
 
@@ -61,6 +62,9 @@ void ModelDownloadReactor::OnWriteDone(bool ok) {
   WriteNext();
 }
 
-void ModelDownloadReactor::OnDone() { delete this; }
+void ModelDownloadReactor::OnDone() {
+  if (on_done_) on_done_();
+  delete this;
+}
 
 }  // namespace fedge::server

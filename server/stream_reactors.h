@@ -51,7 +51,8 @@ class ModelDownloadReactor final
  public:
   ModelDownloadReactor(std::shared_ptr<const GlobalModel> model,
                        size_t chunk_size,
-                       std::function<void(uint64_t)> on_bytes_sent);
+                       std::function<void(uint64_t)> on_bytes_sent,
+                       std::function<void()> on_done = nullptr);
 
   void OnWriteDone(bool ok) override;
   void OnDone() override;
@@ -62,6 +63,7 @@ class ModelDownloadReactor final
   std::shared_ptr<const GlobalModel> model_;
   size_t chunk_size_;
   std::function<void(uint64_t)> on_bytes_sent_;
+  std::function<void()> on_done_;
   size_t offset_ = 0;
   bool first_ = true;
   v1::ModelChunk chunk_;

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # `fedge client --serve` as an operator runs it: a bad address is refused at
-# start (exit 2); a server and one client that trains and serves; after the
-# run the client keeps answering with the last round's model (the SHA-256 of
-# its checkpoint) until SIGTERM, then exits 0.
+# start (exit 2); a server and one client that trains and serves; when the
+# run ends the client fetches the final model (the server stays until it
+# has, run.final_model_grace) and keeps answering with it (the SHA-256 of
+# the last checkpoint) until SIGTERM, then exits 0. Then the same run
+# directory under `run.after_end: serve`, as a Kubernetes Deployment
+# restarts it: the server stays up, a device that arrives late is told the
+# run ended and serves the final model too, and SIGTERM ends the server with
+# status 0 and a verified audit log.
 #   client_serve_cli_test.sh PATH_TO_FEDGE
 set -euo pipefail
 FEDGE=$1
@@ -21,13 +26,12 @@ free_port() {
 
 "$FEDGE" pki init --dir "$T/pki" > /dev/null
 "$FEDGE" pki issue-client --dir "$T/pki" --id edge-1 > /dev/null
+"$FEDGE" pki issue-client --dir "$T/pki" --id edge-2 > /dev/null
 
 PORT=$(free_port)
 HTTP=$(free_port)
-# Federated evaluation after each round makes the client download every new
-# global model while the server is up, so the model it serves at the end is
-# the last round's whether or not its fetch of the final model (when the
-# server ends the run and exits) wins the race with the server's shutdown.
+# No federated evaluation: the client's only way to the last round's model
+# is fetching the final model when it is told the run ended.
 cat > "$T/server.yaml" <<YAML
 run: {id: serve-test, dir: run, purpose: serve-test}
 listen: 127.0.0.1:$PORT
@@ -39,7 +43,6 @@ cohort: {min_clients: 1}
 deadlines: {selection: 2m, training: 2m}
 training: {batch_size: 32, learning_rate: 0.05, max_examples: 300}
 secure_aggregation: {enabled: false}
-evaluation: {federated_every: 1}
 YAML
 cat > "$T/client.yaml" <<YAML
 server: localhost:$PORT
@@ -71,23 +74,34 @@ PIDS+=("$CLIENT")
 
 wait "$SERVER" || fail "server exited with $?: $(tail -5 "$T/server.err")"
 PIDS=("$CLIENT")
+if grep -q "still fetching the final model" "$T/server.err"; then
+  fail "the server left before the final model was fetched: $(tail -3 "$T/server.err")"
+fi
 
-# The run is over; the client goes on serving the last round's model.
-ok=0
-for _ in $(seq 1 200); do
-  if grep -q "the run is over; serving model version" "$T/client.log"; then ok=1; break; fi
-  kill -0 "$CLIENT" 2>/dev/null || fail "the client exited: $(tail -5 "$T/client.log")"
-  sleep 0.1
-done
-[[ $ok == 1 ]] || fail "client log: $(tail -5 "$T/client.log")"
-grep -q "the run is over; serving model version 2 until stopped" "$T/client.log" \
-  || fail "served version: $(grep 'run is over' "$T/client.log")"
+# The run is over and the client is serving the last round's model.
+# Waits for `fedge client` with log $1 to say which model it serves.
+await_serving() {
+  local ok=0
+  for _ in $(seq 1 300); do
+    if grep -q "the run is over; serving model version" "$1"; then ok=1; break; fi
+    kill -0 "$2" 2>/dev/null || fail "the client exited: $(tail -5 "$1")"
+    sleep 0.1
+  done
+  [[ $ok == 1 ]] || fail "client log: $(tail -5 "$1")"
+  grep -q "the run is over; serving model version 2 until stopped" "$1" \
+    || fail "served version: $(grep 'run is over' "$1")"
+}
+await_serving "$T/client.log" "$CLIENT"
 
-BODY=$(python3 -c 'import json; print(json.dumps({"instances": [{"values": [0.01 * (i % 100) for i in range(784)]}]}))')
-curl -sf -X POST "http://127.0.0.1:$HTTP/v1/predict" -d "$BODY" > "$T/predict.json" \
-  || fail "POST /v1/predict failed"
 SHA=$(sha256sum "$T/run/checkpoints/round-000002.fedge" | cut -d' ' -f1)
-python3 - "$T/predict.json" "$SHA" <<'PY' || fail "predict: $(cat "$T/predict.json")"
+# Asks the client serving on port $1 for a prediction; it must come from the
+# final model.
+predict_with_final_model() {
+  local body
+  body=$(python3 -c 'import json; print(json.dumps({"instances": [{"values": [0.01 * (i % 100) for i in range(784)]}]}))')
+  curl -sf -X POST "http://127.0.0.1:$1/v1/predict" -d "$body" > "$T/predict.json" \
+    || fail "POST /v1/predict on port $1 failed"
+  python3 - "$T/predict.json" "$SHA" <<'PY' || fail "predict: $(cat "$T/predict.json")"
 import json, sys
 answer = json.load(open(sys.argv[1]))
 assert answer["modelVersion"] == "2", answer["modelVersion"]
@@ -95,6 +109,8 @@ assert answer["modelSha256"] == sys.argv[2], answer["modelSha256"]
 p = answer["predictions"][0]["probabilities"]
 assert len(p) == 10 and abs(sum(p) - 1) < 1e-4, p
 PY
+}
+predict_with_final_model "$HTTP"
 curl -sf "http://127.0.0.1:$HTTP/metrics" > "$T/metrics" || fail "GET /metrics failed"
 grep -q '^fedge_serve_model_version 2$' "$T/metrics" || fail "metrics: $(cat "$T/metrics")"
 grep -q '^fedge_serve_request_seconds_count{transport="http"} 1$' "$T/metrics" \
@@ -106,4 +122,42 @@ wait "$CLIENT" || code=$?
 PIDS=()
 [[ $code == 0 ]] || fail "client exited with $code after SIGTERM: $(tail -5 "$T/client.log")"
 grep -q "rounds trained" "$T/client.log" || fail "client log: $(tail -5 "$T/client.log")"
+
+# The finished run's directory, restarted with run.after_end: serve: the
+# server stays up; a device that was never part of the run joins, is told
+# it ended and serves the final model.
+sed -i 's/^run: {id: serve-test, dir: run, purpose: serve-test}$/run: {id: serve-test, dir: run, purpose: serve-test, after_end: serve}/' "$T/server.yaml"
+# A short selection deadline: a resumed server waits that long for the
+# run's own clients to return and be told it ended (edge-1 is gone).
+sed -i 's/^deadlines: {selection: 2m, training: 2m}$/deadlines: {selection: 2s, training: 2m}/' "$T/server.yaml"
+grep -q "after_end: serve" "$T/server.yaml" && grep -q "selection: 2s" "$T/server.yaml" \
+  || fail "the config edit did not apply: $(cat "$T/server.yaml")"
+sed -e 's/edge-1/edge-2/g' -e 's/^state_dir: state$/state_dir: state2/' "$T/client.yaml" > "$T/client2.yaml"
+"$FEDGE" server --config "$T/server.yaml" --no-progress > "$T/server2.out" 2> "$T/server2.err" &
+SERVER=$!
+PIDS+=("$SERVER")
+HTTP2=$(free_port)
+"$FEDGE" client --config "$T/client2.yaml" --serve "127.0.0.1:$HTTP2" > "$T/client2.log" 2>&1 &
+CLIENT=$!
+PIDS+=("$CLIENT")
+await_serving "$T/client2.log" "$CLIENT"
+predict_with_final_model "$HTTP2"
+ok=0
+for _ in $(seq 1 300); do
+  if grep -q "the run has ended; still answering" "$T/server2.err"; then ok=1; break; fi
+  kill -0 "$SERVER" 2>/dev/null || fail "the server left although run.after_end is serve: $(tail -5 "$T/server2.err")"
+  sleep 0.1
+done
+[[ $ok == 1 ]] || fail "server log: $(tail -5 "$T/server2.err")"
+sleep 3  # longer than the 2-s quiet that ends a server under after_end: exit
+kill -0 "$SERVER" 2>/dev/null || fail "the server left although run.after_end is serve: $(tail -5 "$T/server2.err")"
+kill -TERM "$SERVER"
+code=0
+wait "$SERVER" || code=$?
+[[ $code == 0 ]] || fail "server exited with $code after SIGTERM: $(tail -5 "$T/server2.err")"
+kill -TERM "$CLIENT"
+wait "$CLIENT" || fail "the late client exited with $? after SIGTERM: $(tail -5 "$T/client2.log")"
+PIDS=()
+"$FEDGE" audit verify --run "$T/run" --key "$T/pki/audit.pub" > "$T/verify" \
+  || fail "audit verify: $(cat "$T/verify")"
 echo "PASS"

@@ -181,6 +181,14 @@ struct ServerConfig {
 
   std::string run_id;  // default: derived from the start time
   std::string run_dir = "runs/server";
+  // What the server does once its run has ended: "exit" (after the final
+  // model's grace below) or "serve" (keep answering late clients and
+  // final-model downloads until stopped; a Kubernetes Deployment).
+  std::string after_end = "exit";
+  // With "exit": the longest the server keeps answering after the run ends,
+  // so that clients told the run ended can fetch the final model. It leaves
+  // sooner, once the edge has been quiet for 2 s. Zero: leave at once.
+  absl::Duration final_model_grace = absl::Seconds(30);
   std::string purpose_id = "fedge-training";
   // Regions clients may join from (empty: any).
   std::vector<std::string> allowed_regions;

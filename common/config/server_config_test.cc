@@ -119,6 +119,8 @@ TEST(ServerConfigTest, ExampleConfigShowsTheDefaults) {
   EXPECT_EQ(minimal->run_dir, example->run_dir);
   EXPECT_EQ(example->run_id, defaults.run_id);
   EXPECT_EQ(example->purpose_id, defaults.purpose_id);
+  EXPECT_EQ(example->after_end, defaults.after_end);
+  EXPECT_EQ(example->final_model_grace, defaults.final_model_grace);
   EXPECT_EQ(example->listen_address, defaults.listen_address);
   EXPECT_EQ(example->metrics_address, defaults.metrics_address);
   EXPECT_EQ(example->model.kind, defaults.model.kind);
@@ -565,10 +567,25 @@ TEST(ServerConfigTest, ReadsRunSettings) {
   EXPECT_EQ(c->seed, 99u);
   EXPECT_EQ(c->allowed_regions,
             (std::vector<std::string>{"eu-west", "eu-north"}));
+  EXPECT_EQ(c->after_end, "exit");
+  EXPECT_EQ(c->final_model_grace, absl::Seconds(30));
   EXPECT_EQ(Error(kMinimal + "run: {id: a/b}\n"),
             "server.yaml:7:11: run.id: 'a/b' is not a valid name (expected 1 "
             "to 64 letters, digits, '.', '_' or '-', not starting with '.' or "
             "'-')");
+}
+
+TEST(ServerConfigTest, ReadsWhatTheServerDoesAfterTheRun) {
+  absl::StatusOr<ServerConfig> c =
+      Parse(kMinimal + "run: {after_end: serve, final_model_grace: 0s}\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->after_end, "serve");
+  EXPECT_EQ(c->final_model_grace, absl::ZeroDuration());
+  EXPECT_EQ(Error(kMinimal + "run: {after_end: linger}\n"),
+            "server.yaml:7:18: run.after_end: unknown value 'linger' "
+            "(accepted: exit, serve)");
+  EXPECT_THAT(Error(kMinimal + "run: {final_model_grace: -1s}\n"),
+              HasSubstr("run.final_model_grace: -1s is out of range"));
 }
 
 // Lines 7-13 when appended to kMinimal: a site's link to its upstream.
