@@ -7,25 +7,30 @@ kind or key, an Indexed Job whose size disagrees with --shard, an undeclared
 $(VAR), a mount of a volume that does not exist, a Secret or ConfigMap that
 is neither defined nor documented, a PKI without the files the shard runner
 opens, private keys with modes fedge refuses, a probe or Service port that
-names no container port, a probe fedge cannot answer), and the security
-rules every pod follows (non-root, no privilege escalation, read-only root
-filesystem, resource requests and limits).
+names no container port, a probe fedge cannot answer or one that would kill
+a client waiting for its first model, a server that exits once its run
+ended and so restarts in a loop), and the security rules every pod follows
+(non-root, no privilege escalation, read-only root filesystem, resource
+requests and limits).
 
 The real `fedge` binary reads the configs the ConfigMaps hold: the
 simulation's sim.yaml (`fedge sim --shard`), and, with a fresh PKI laid out
 as the pods lay it out (the mount paths mapped to a temporary directory),
-the aggregator's server.yaml starts a server that answers /healthz, the
-edge client's client.yaml joins it, and the serve sidecar's arguments serve
-a client state directory; the site aggregator's site.yaml, with a PKI of its
-own and a device certificate of the aggregator's, starts a site that answers
-/healthz and joins the aggregator's run as one client. If kubectl is
-installed, it also decodes the workloads offline (`kubectl set env
---local`), which catches wrong types.
+the aggregator's server.yaml starts a server that answers /healthz, and the
+edge client's client.yaml with its container's arguments (--serve) joins it
+and serves the model kept in its state directory; once `fedge admin stop`
+ends the run both keep answering until SIGTERM, then exit 0. The site
+aggregator's site.yaml, with a PKI of its own and a device certificate of
+the aggregator's, starts a site that answers /healthz, joins the
+aggregator's run as one client, and keeps answering after the root ended
+the run. If kubectl is installed, it also decodes the workloads offline
+(`kubectl set env --local`), which catches wrong types.
 
   k8s_manifest_test.py PATH_TO_FEDGE SOURCE_DIR
 """
 
 import glob
+import json
 import os
 import re
 import shutil
@@ -242,9 +247,17 @@ UPSTREAM_SECRET_KEYS = ("ca.crt", "site.crt", "site.key")
 
 
 # Containers without a port of their own, so without probes, and why.
-PORTLESS_CONTAINERS = {
-    # `fedge client` only dials the aggregator; it reconnects by itself.
-    "fedge-client": "serves no port",
+# (`fedge client` without --serve would be one: it only dials the
+# aggregator.)
+PORTLESS_CONTAINERS = {}
+
+# Containers whose port opens only some time after they start, perhaps much
+# later, while they work as they should: a readiness probe, but no liveness
+# or startup probe (it would kill them while they wait), and why.
+LATE_LISTENING_CONTAINERS = {
+    # `fedge client --serve` listens once it has joined and holds a model: a
+    # new node has none until the first round it is selected for.
+    "fedge-client": "serves only once it holds a model",
 }
 
 
@@ -302,6 +315,28 @@ def wait_http(url, proc, seconds=60):
         except OSError:
             time.sleep(0.2)
     return None
+
+
+def wait_log(path, text, proc, seconds=60):
+    """True once the log at `path` holds `text`; False if proc exits first
+    or `seconds` pass."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if text in read(path):
+            return True
+        if proc.poll() is not None:
+            return text in read(path)
+        time.sleep(0.2)
+    return False
+
+
+def post_json(url, body):
+    """The decoded JSON answer of POST url with the JSON `body`."""
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as r:
+        return json.loads(r.read().decode())
 
 
 def volume_dirs(container, root):
@@ -829,8 +864,16 @@ class ManifestTest(unittest.TestCase):
                     self.assertIn(c["name"], PORTLESS_CONTAINERS,
                                   f"{cw}: no ports and no probes")
                     continue
-                for probe in ("readinessProbe", "livenessProbe"):
-                    self.assertIn(probe, c, cw)
+                if c["name"] in LATE_LISTENING_CONTAINERS:
+                    self.assertIn("readinessProbe", c, cw)
+                    for probe in ("startupProbe", "livenessProbe"):
+                        self.assertFalse(
+                            probe in c, f"{cw}: it "
+                            f"{LATE_LISTENING_CONTAINERS[c['name']]}; a "
+                            f"{probe} would restart it while it waits")
+                else:
+                    for probe in ("readinessProbe", "livenessProbe"):
+                        self.assertIn(probe, c, cw)
                 for probe in ("startupProbe", "readinessProbe",
                               "livenessProbe"):
                     if probe not in c:
@@ -1134,6 +1177,22 @@ class ManifestTest(unittest.TestCase):
         # The Secret: Opaque, exactly fedge's five files, never the CA key.
         self.assert_secret_documented(secret_name, SERVER_SECRET_KEYS)
 
+    def test_servers_keep_serving_after_the_run(self):
+        # With the default run.after_end (exit) a server leaves once its run
+        # ended; the Deployment restarts it, it finds the run finished and
+        # leaves again: a restart loop. `serve` keeps it up until SIGTERM.
+        workloads = self.server_workloads()
+        self.assertEqual(len(workloads), 2, "expected the aggregator and the "
+                         "site aggregator")
+        for path, doc, c, config in workloads:
+            self.assertEqual(doc["kind"], "Deployment", path)
+            self.assertEqual(config["run"].get("after_end"), "serve",
+                             f"{path}: run.after_end")
+            # Only `exit` uses it; if set, it must still be a duration.
+            grace = config["run"].get("final_model_grace")
+            if grace is not None:
+                self.assertGreaterEqual(duration(grace), 0, path)
+
     def test_site_is_one_replica_recreated(self):
         _, doc, _ = self.site()
         self.assert_one_replica_recreated(doc)
@@ -1245,34 +1304,33 @@ class ManifestTest(unittest.TestCase):
                         for c in pod_spec_of(d)["containers"])]
         self.assertEqual(len(found), 1, "expected one `fedge client` workload")
         path, doc = found[0]
-        containers = {subcommand(c): c for c in pod_spec_of(doc)["containers"]}
-        self.assertIn("serve", containers, "no `fedge serve` sidecar")
-        return path, doc, containers["client"], containers["serve"]
+        containers = pod_spec_of(doc)["containers"]
+        # The client serves the model itself (--serve): no sidecar reads its
+        # state directory.
+        self.assertEqual([subcommand(c) for c in containers], ["client"],
+                         f"{path}: expected the one container `fedge client`")
+        return path, doc, containers[0]
 
     def test_edge_clients_run_one_per_edge_node(self):
-        _, doc, _, _ = self.edge()
+        _, doc, _ = self.edge()
         self.assertEqual(doc["kind"], "DaemonSet")
         selector = pod_spec_of(doc).get("nodeSelector", {})
         self.assertEqual(selector.get("fedge.io/edge"), "true")
 
     def test_edge_client_mounts_and_node_certificate(self):
-        _, doc, c, serve = self.edge()
+        _, doc, c = self.edge()
         pod = pod_spec_of(doc)
         config = yaml.safe_load(self.config_of(doc, c))
         # The data: from the node, read-only.
         mount, _, volume = self.volume_at(doc, c, config["data"]["dir"])
         self.assertIn("hostPath", volume, "the data stays on the node")
         self.assertTrue(mount.get("readOnly"), "mount the data read-only")
-        # The state directory: writable by the client, read by the sidecar.
+        # The state directory (the model --serve serves, the receipts):
+        # writable, and on the node, so a restarted pod serves at once.
         mount, rel, state = self.volume_at(doc, c, config["state_dir"])
         self.assertEqual(rel, "")
         self.assertFalse(mount.get("readOnly", False))
-        model = flag_value(serve["args"], "--model")
-        smount, srel = self.mount_of(serve, model)
-        self.assertEqual(smount["name"], mount["name"],
-                         "serve must read the client's state directory")
-        self.assertEqual(srel, "")
-        self.assertTrue(smount.get("readOnly"), "serve only reads the state")
+        self.assertIn("hostPath", state, "the state outlives the pod")
         # The certificate: an init container copies this node's pair.
         mount, _, pki = self.volume_at(doc, c, config["tls"]["key"])
         self.assertEqual(pki.get("emptyDir", {}).get("medium"), "Memory")
@@ -1296,23 +1354,34 @@ class ManifestTest(unittest.TestCase):
         self.assertRegex(script, r"chmod 0?[46]00 [^\n]*" +
                          re.escape(f"{init_dir}/{key_name}"))
 
-    def test_serve_sidecar_listens_where_its_probe_looks(self):
-        _, doc, _, serve = self.edge()
-        listen = flag_value(serve["args"], "--listen")
+    def test_edge_client_serves_where_the_service_and_probe_look(self):
+        _, doc, c = self.edge()
+        listen = flag_value(c["args"], "--serve")
+        self.assertIsNotNone(listen, "the client serves no model (--serve)")
         host, port = listen.rsplit(":", 1)
-        self.assertIsNotNone(container_port(serve, int(port)))
-        self.assertIsNotNone(flag_value(serve["args"], "--wait"),
-                             "a new node has no model until its first round")
-        probe = serve["readinessProbe"].get("httpGet", {})
+        self.assertIn(host, ("0.0.0.0", "[::]", "::"),
+                      f"--serve {listen} is unreachable from the Service and "
+                      "the kubelet")
+        self.assertIsNotNone(container_port(c, int(port)),
+                             f"--serve port {port} is not a container port")
+        # The Service sends applications to that port.
+        service = self.service_of(doc)
+        targets = [container_port(c, p.get("targetPort", p["port"]))
+                   for p in service["spec"]["ports"]]
+        self.assertIn(int(port), targets,
+                      f"Service {service['metadata']['name']} does not target "
+                      f"--serve's port {port}")
+        self.assertEqual(service["spec"].get("internalTrafficPolicy"), "Local",
+                         "an application gets its own node's model")
+        # Ready once it answers /healthz on that port (docs/serving.md);
+        # no probe that kills it before its first model (checked with the
+        # other probes).
+        probe = c["readinessProbe"].get("httpGet", {})
         self.assertEqual(probe.get("path"), "/healthz")
-        self.assertEqual(container_port(serve, probe.get("port")), int(port))
-        # serve listens only once it has a model: liveness must not kill it
-        # during --wait.
-        startup = serve.get("startupProbe")
-        self.assertIsNotNone(startup, "a startupProbe covers --wait")
-        self.assertGreater(startup.get("periodSeconds", 10) *
-                           startup.get("failureThreshold", 3),
-                           int(flag_value(serve["args"], "--wait")))
+        self.assertEqual(container_port(c, probe.get("port")), int(port))
+        # --serve serves the model kept in state_dir: it must have one.
+        config = yaml.safe_load(self.config_of(doc, c))
+        self.assertTrue(config.get("state_dir"), "--serve needs state_dir")
 
     # --- The configs, run by the real binary ---
 
@@ -1321,7 +1390,7 @@ class ManifestTest(unittest.TestCase):
         files laid out as its pod's volumes hold them (a fresh PKI in
         tmp/pki whose server certificate names `server_name`), on loopback
         ports. Returns (process, log path, gRPC port, PKI dir, {mount path:
-        directory}, config text)."""
+        directory}, config text, metrics port)."""
         _, agg, server_c = self.aggregator()
         server_text = self.config_of(agg, server_c)
         pki = os.path.join(tmp, "pki")
@@ -1344,10 +1413,17 @@ class ManifestTest(unittest.TestCase):
             wait_http(f"http://127.0.0.1:{metrics_port}/healthz", server),
             "ok\n", f"no /healthz:\n{read(server_log)}")
         self.assertIn("(mutual TLS)", read(server_log))
-        return server, server_log, grpc_port, pki, server_dirs, server_text
+        return (server, server_log, grpc_port, pki, server_dirs, server_text,
+                metrics_port)
 
-    def test_fedge_runs_the_aggregator_client_and_serve_configs(self):
-        _, edge, client_c, serve_c = self.edge()
+    def stop_run(self, pki, grpc_port, server_name):
+        """Ends the run of the server at grpc_port (`fedge admin stop`)."""
+        run([FEDGE, "admin", "stop", "--pki", pki,
+             "--server", f"127.0.0.1:{grpc_port}", "--server-name",
+             server_name, "--reason", "k8s manifest test"])
+
+    def test_fedge_runs_the_aggregator_and_the_serving_client_configs(self):
+        _, edge, client_c = self.edge()
         client_text = self.config_of(edge, client_c)
         client_config = yaml.safe_load(client_text)
         data_dir = "/usr/share/datasets/fashion-mnist"
@@ -1358,8 +1434,9 @@ class ManifestTest(unittest.TestCase):
         tmp = tempfile.mkdtemp(prefix="fedge_k8s_")
         procs, logs = [], []
         try:
-            (server, server_log, grpc_port, pki, server_dirs,
-             server_text) = self.start_root(tmp, procs, logs, server_host)
+            (server, server_log, grpc_port, pki, server_dirs, server_text,
+             metrics_port) = self.start_root(tmp, procs, logs, server_host)
+            server_config = yaml.safe_load(server_text)
             run([FEDGE, "pki", "issue-client", "--dir", pki,
                  "--id", "edge-node-1"])
 
@@ -1387,43 +1464,67 @@ class ManifestTest(unittest.TestCase):
                                 f"server_name: {server_host}")
             with open(client_yaml, "w") as f:
                 f.write(text)
-            client_log = os.path.join(tmp, "client.log")
-            client = subprocess.Popen(
-                [FEDGE] + client_c["args"][:1] +
-                ["--config", client_yaml,
-                 "--server", f"127.0.0.1:{grpc_port}"],
-                stdout=log_file(client_log, logs), stderr=subprocess.STDOUT)
-            procs.append(client)
-            deadline = time.time() + 60
-            while "joined run" not in read(client_log):
-                self.assertIsNone(client.poll(), read(client_log))
-                self.assertLess(time.time(), deadline, read(client_log))
-                time.sleep(0.2)
-            self.assertIn("as edge-node-1", read(client_log))
-
-            # The sidecar, on a state directory holding a model.
+            # The state directory holds a model, as the node's does once it
+            # has taken part in a round: the federation's initial model.
             state = pod_path(client_dirs, client_config["state_dir"])
-            run_dir = pod_path(server_dirs,
-                                       yaml.safe_load(server_text)["run"]["dir"])
+            run_dir = pod_path(server_dirs, server_config["run"]["dir"])
             shutil.copy(os.path.join(run_dir, "checkpoints",
                                      "round-000000.fedge"),
                         os.path.join(state, "global_model.fedge"))
             with open(os.path.join(state, "global_model.version"), "w") as f:
                 f.write("0")
-            serve_port = free_port()
-            args = list(serve_c["args"])
-            args[args.index("--listen") + 1] = f"127.0.0.1:{serve_port}"
-            args[args.index("--model") + 1] = state
-            serve_log = os.path.join(tmp, "serve.log")
-            serve = subprocess.Popen([FEDGE] + args,
-                                     stdout=log_file(serve_log, logs),
-                                     stderr=subprocess.STDOUT)
-            procs.append(serve)
-            self.assertEqual(
-                wait_http(f"http://127.0.0.1:{serve_port}/healthz", serve),
-                "ok\n", read(serve_log))
 
-            # SIGTERM, as the kubelet stops a pod: the server exits 0.
+            # The container's arguments, with the config and --serve's
+            # address mapped to this machine.
+            serve_port = free_port()
+            args = list(client_c["args"])
+            args[args.index("--config") + 1] = client_yaml
+            args[args.index("--serve") + 1] = f"127.0.0.1:{serve_port}"
+            client_log = os.path.join(tmp, "client.log")
+            client = subprocess.Popen(
+                [FEDGE] + args + ["--server", f"127.0.0.1:{grpc_port}"],
+                stdout=log_file(client_log, logs), stderr=subprocess.STDOUT)
+            procs.append(client)
+            self.assertTrue(wait_log(client_log, "joined run", client),
+                            read(client_log))
+            self.assertIn("as edge-node-1", read(client_log))
+
+            # Once joined it serves the kept model where the readiness
+            # probe looks, and answers predictions of the server's model.
+            serve_url = f"http://127.0.0.1:{serve_port}"
+            self.assertEqual(
+                wait_http(serve_url + client_c["readinessProbe"]["httpGet"]
+                          ["path"], client),
+                "ok\n", read(client_log))
+            inputs = 1
+            for n in server_config["model"]["input_shape"]:
+                inputs *= n
+            answer = post_json(serve_url + "/v1/predict",
+                               {"instances": [{"values": [0.0] * inputs}]})
+            self.assertEqual(answer.get("modelVersion"), "0", answer)
+            self.assertEqual(
+                len(answer["predictions"][0]["probabilities"]),
+                server_config["model"]["num_classes"], answer)
+
+            # The run ends (`fedge admin stop`): the server stays up
+            # (run.after_end: serve) and the client keeps serving.
+            self.stop_run(pki, grpc_port, server_host)
+            self.assertTrue(
+                wait_log(server_log, "(run.after_end: serve)", server),
+                f"the server did not stay after the run:\n{read(server_log)}")
+            self.assertTrue(
+                wait_log(client_log, "the run is over; serving model version",
+                         client),
+                f"the client did not keep serving:\n{read(client_log)}")
+            self.assertEqual(
+                wait_http(f"http://127.0.0.1:{metrics_port}/healthz", server),
+                "ok\n", read(server_log))
+            self.assertEqual(wait_http(serve_url + "/healthz", client),
+                             "ok\n", read(client_log))
+
+            # SIGTERM, as the kubelet stops the pods: both exit 0.
+            client.send_signal(signal.SIGTERM)
+            self.assertEqual(client.wait(timeout=60), 0, read(client_log))
             server.send_signal(signal.SIGTERM)
             self.assertEqual(server.wait(timeout=60), 0, read(server_log))
         finally:
@@ -1449,8 +1550,8 @@ class ManifestTest(unittest.TestCase):
         tmp = tempfile.mkdtemp(prefix="fedge_k8s_")
         procs, logs = [], []
         try:
-            (root, root_log, root_port, root_pki, _,
-             root_text) = self.start_root(tmp, procs, logs, root_host)
+            (root, root_log, root_port, root_pki, _, root_text,
+             root_metrics_port) = self.start_root(tmp, procs, logs, root_host)
             root_run_id = yaml.safe_load(root_text)["run"]["id"]
             # The root's operator issues the site's certificate ...
             run([FEDGE, "pki", "issue-client", "--dir", root_pki,
@@ -1508,6 +1609,20 @@ class ManifestTest(unittest.TestCase):
                 capture_output=True, text=True, timeout=30)
             self.assertEqual(admin.returncode, 0, admin.stdout + admin.stderr)
             self.assertIn(site_id, admin.stdout)
+
+            # The root ends its run: the site ends its own, and both stay up
+            # (run.after_end: serve) until they are stopped.
+            self.stop_run(root_pki, root_port, root_host)
+            for proc, log in ((root, root_log), (site_proc, site_log)):
+                self.assertTrue(
+                    wait_log(log, "(run.after_end: serve)", proc),
+                    f"it did not stay after the run:\n{read(log)}")
+            self.assertIn("the upstream ended its run", read(site_log))
+            for proc, log, port in ((root, root_log, root_metrics_port),
+                                    (site_proc, site_log, metrics_port)):
+                self.assertEqual(
+                    wait_http(f"http://127.0.0.1:{port}/healthz", proc),
+                    "ok\n", read(log))
 
             # SIGTERM, as the kubelet stops the pods: both exit 0.
             site_proc.send_signal(signal.SIGTERM)
