@@ -67,7 +67,9 @@ absl::Status RecordMissedRoundEnds(Store& store, AuditTrail& audit,
       c->set_model_sha256(absl::HexStringToBytes(latest->sha256));
       std::sort(contributors.begin(), contributors.end());
       for (const std::string& id : contributors) c->add_contributors(id);
-      c->set_examples(examples);
+      // Stores from before rounds.examples: the plaintext participants'
+      // counts (secure rounds have none one by one).
+      c->set_examples(r.examples > 0 ? r.examples : examples);
     } else {
       end.mutable_round_abandoned()->set_reason(r.reason);
     }

@@ -89,6 +89,8 @@ class AuditRecoveryTest : public ::testing::Test {
     r.selected = 3;
     r.completed = 2;
     r.dropped = 1;
+    // A secure round: the total is known, the participants' counts not.
+    r.examples = status == "completed" ? 700 : 0;
     return r;
   }
 
@@ -135,6 +137,7 @@ TEST_F(AuditRecoveryTest, CommitTheLogMissedIsRecordedFromTheStore) {
   EXPECT_EQ(absl::BytesToHexString(end.round_committed().model_sha256()),
             kSha1);
   EXPECT_THAT(end.round_committed().contributors(), ElementsAre("a", "b"));
+  EXPECT_EQ(end.round_committed().examples(), 700u);
   const v1::AuditEvent& deleted = events[before + 1];
   ASSERT_TRUE(deleted.has_buffers_deleted());
   EXPECT_EQ(deleted.buffers_deleted().clients(), 2u);

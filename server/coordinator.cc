@@ -570,6 +570,7 @@ absl::Status Coordinator::Commit(
   record.finished_at = deps_.clock->Now();
   record.base_model_version = round.base().version;
   record.model_version = model->version;
+  record.examples = round.train_summary().num_examples;
   record.participants = round.Participants();
   for (const ParticipantRecord& p : record.participants) {
     if (p.outcome == "accepted") ++record.completed;
@@ -585,7 +586,7 @@ absl::Status Coordinator::Commit(
   model_record.size_bytes = model->blob.size();
   model_record.created_at = record.finished_at;
   FEDGE_RETURN_IF_ERROR(deps_.store->CommitRound(record, model_record));
-  AuditCommit(round, *model, round.train_summary().num_examples);
+  AuditCommit(round, *model, record.examples);
   if (spent.has_value()) {
     v1::AuditEvent event;
     *event.mutable_privacy_spent() = *spent;

@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS rounds(
   selected INTEGER NOT NULL,
   completed INTEGER NOT NULL,
   dropped INTEGER NOT NULL,
-  rejected INTEGER NOT NULL);
+  rejected INTEGER NOT NULL,
+  examples INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS round_participants(
   round INTEGER NOT NULL REFERENCES rounds(round),
   client_id TEXT NOT NULL,
@@ -208,12 +209,24 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   FEDGE_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous=FULL"));
   FEDGE_RETURN_IF_ERROR(store->Exec("PRAGMA foreign_keys=ON"));
   FEDGE_RETURN_IF_ERROR(store->Exec(kSchema));
+  FEDGE_RETURN_IF_ERROR(store->AddRoundExamplesColumn());
   return store;
 }
 
 Store::~Store() {
   absl::MutexLock lock(&mu_);
   sqlite3_close(db_);
+}
+
+absl::Status Store::AddRoundExamplesColumn() {
+  // Stores written before rounds.examples existed: their rounds read 0.
+  Statement s(db_, "SELECT COUNT(*) FROM pragma_table_info('rounds') "
+                   "WHERE name = 'examples'");
+  FEDGE_RETURN_IF_ERROR(s.prepared());
+  FEDGE_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (row && s.Int(0) > 0) return absl::OkStatus();
+  return Exec(
+      "ALTER TABLE rounds ADD COLUMN examples INTEGER NOT NULL DEFAULT 0");
 }
 
 absl::Status Store::Exec(const std::string& sql) {
@@ -357,8 +370,8 @@ absl::Status Store::CommitRound(const RoundRecord& r,
     Statement s(db_,
                 "INSERT INTO rounds(round, status, reason, started_at_us, "
                 "finished_at_us, base_model_version, model_version, selected, "
-                "completed, dropped, rejected) "
-                "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                "completed, dropped, rejected, examples) "
+                "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     s.Bind(1, r.round)
         .Bind(2, r.status)
         .Bind(3, r.reason)
@@ -369,7 +382,8 @@ absl::Status Store::CommitRound(const RoundRecord& r,
         .Bind(8, r.selected)
         .Bind(9, r.completed)
         .Bind(10, r.dropped)
-        .Bind(11, r.rejected);
+        .Bind(11, r.rejected)
+        .Bind(12, r.examples);
     absl::Status status = s.Run();
     if (absl::IsAlreadyExists(status)) {
       return absl::AlreadyExistsError(
@@ -435,7 +449,7 @@ absl::StatusOr<std::vector<RoundRecord>> Store::ListRounds() {
     Statement s(db_,
                 "SELECT round, status, reason, started_at_us, finished_at_us, "
                 "base_model_version, model_version, selected, completed, "
-                "dropped, rejected FROM rounds ORDER BY round");
+                "dropped, rejected, examples FROM rounds ORDER BY round");
     FEDGE_RETURN_IF_ERROR(s.prepared());
     while (true) {
       FEDGE_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -452,6 +466,7 @@ absl::StatusOr<std::vector<RoundRecord>> Store::ListRounds() {
       r.completed = static_cast<uint32_t>(s.Int(8));
       r.dropped = static_cast<uint32_t>(s.Int(9));
       r.rejected = static_cast<uint32_t>(s.Int(10));
+      r.examples = static_cast<uint64_t>(s.Int(11));
       out.push_back(std::move(r));
     }
   }

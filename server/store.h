@@ -68,6 +68,10 @@ struct RoundRecord {
   uint32_t completed = 0;
   uint32_t dropped = 0;
   uint32_t rejected = 0;
+  // Training examples behind the committed model (0 if abandoned). With
+  // secure aggregation the participants' counts are not known one by one,
+  // only this total.
+  uint64_t examples = 0;
   std::vector<ParticipantRecord> participants;
 };
 
@@ -112,6 +116,7 @@ class Store {
  private:
   explicit Store(sqlite3* db) : db_(db) {}
   absl::Status Exec(const std::string& sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status AddRoundExamplesColumn() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_);

@@ -1,5 +1,7 @@
 #include "server/store.h"
 
+#include <sqlite3.h>
+
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -36,6 +38,7 @@ RoundRecord Completed(uint64_t round) {
   r.selected = 2;
   r.completed = 1;
   r.dropped = 1;
+  r.examples = 10;
   r.participants = {{"a", "accepted", "", 10, "d1", 123},
                     {"b", "dropped", "disconnected", 0, "", 0}};
   return r;
@@ -92,9 +95,40 @@ TEST(StoreTest, CommitRoundStoresRoundParticipantsAndModelTogether) {
   EXPECT_EQ(*(*store)->LastRound(), 1u);
   auto rounds = (*store)->ListRounds();
   ASSERT_EQ(rounds->size(), 1u);
+  EXPECT_EQ((*rounds)[0].examples, 10u);
   EXPECT_EQ((*rounds)[0].participants.size(), 2u);
   EXPECT_EQ((*rounds)[0].participants[1].reason, "disconnected");
   EXPECT_EQ((*(*store)->GetClient("a"))->rounds_completed, 1u);
+}
+
+TEST(StoreTest, StoreFromBeforeRoundExamplesIsMigrated) {
+  const std::string path = TempDb();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    // The rounds table as stores before rounds.examples wrote it.
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE rounds(round INTEGER PRIMARY KEY, "
+                           "status TEXT NOT NULL, reason TEXT NOT NULL, "
+                           "started_at_us INTEGER NOT NULL, finished_at_us "
+                           "INTEGER NOT NULL, base_model_version INTEGER NOT "
+                           "NULL, model_version INTEGER NOT NULL, selected "
+                           "INTEGER NOT NULL, completed INTEGER NOT NULL, "
+                           "dropped INTEGER NOT NULL, rejected INTEGER NOT "
+                           "NULL); INSERT INTO rounds VALUES(1, 'abandoned', "
+                           "'x', 1, 2, 0, 0, 2, 0, 2, 0);",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  for (int open = 0; open < 2; ++open) {  // the migration runs once
+    auto store = Store::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto rounds = (*store)->ListRounds();
+    ASSERT_TRUE(rounds.ok()) << rounds.status();
+    ASSERT_EQ(rounds->size(), 1u);
+    EXPECT_EQ((*rounds)[0].examples, 0u);
+  }
 }
 
 TEST(StoreTest, RoundIsNeverAppliedTwice) {

@@ -2,6 +2,7 @@
 // Fashion-MNIST where a fifth of the clients upload sign-flipped updates.
 // Trimmed mean and Multi-Krum should keep the accuracy of the clean run.
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -106,7 +107,11 @@ TEST(RobustStrategyTest, TrimmedMeanAndMultiKrumHoldAccuracyUnderSignFlips) {
 TEST(RobustStrategyTest, RobustRulesHoldWhereFedAvgFailsUnderNoiseUploads) {
   const Outcome o =
       RunUnderAttack("fraction: 0.2, kind: gaussian, sigma: 1", "noise");
-  EXPECT_LT(o.fedavg, o.clean - 0.20);
+  // The mean loses about 20 points: 0.18 on one machine, more than 0.20 on
+  // others of the same kind (LibTorch's kernels vary with the CPU). The
+  // robust rules stay within 3 of the clean run: a gap of at least 10.
+  EXPECT_LT(o.fedavg, o.clean - 0.10);
+  EXPECT_LT(o.fedavg, std::min(o.trimmed_mean, o.multi_krum) - 0.10);
 }
 
 // The server optimisers need only the sum, so they run under secure
