@@ -11,6 +11,7 @@
 #include "cli/signal_watcher.h"
 #include "client/edge_client.h"
 #include "client/join_request.h"
+#include "client/model_descriptor.h"
 #include "client/trainer.h"
 #include "common/config/client_config.h"
 #include "common/data/data_source.h"
@@ -167,10 +168,12 @@ int RunClient(const Args& all_args) {
   const data::Dataset* data = &*dataset;
   client::EdgeClient* running = nullptr;
   absl::Status serve_error;  // the first error that ends serving
+  bool signalled = false;  // stopped by SIGINT or SIGTERM
   absl::Mutex mu;
   SignalWatcher watcher([&](const std::string& why) {
     absl::MutexLock lock(&mu);
     std::cerr << "fedge client: " << why << "; stopping\n";
+    signalled = true;
     if (running != nullptr) running->Stop();
     if (server != nullptr) server->Shutdown();
   });
@@ -190,6 +193,22 @@ int RunClient(const Args& all_args) {
       stop_on_error(s->ModelStored());
     };
     options->fetch_final_model = true;
+    // A restarted device serves the model it kept at once, before it
+    // reaches the server (which may be away); joining confirms or replaces
+    // the architecture.
+    auto kept = client::LoadDescriptor(options->state_dir);
+    if (!kept.ok()) {
+      FEDGE_LOG(Warning, "client") << kept.status();
+    } else if (kept->has_value()) {
+      auto spec = client::SpecFromDescriptor(**kept, options->torchscript_path);
+      if (!spec.ok()) {
+        FEDGE_LOG(Warning, "client")
+            << "the kept model is not served before joining: "
+            << spec.status();
+      } else if (absl::Status started = s->SetSpec(*spec); !started.ok()) {
+        return Fail(kCommand, started, kExitFailure);
+      }
+    }
   }
   client::EdgeClient client(
       *std::move(options),
@@ -230,6 +249,12 @@ int RunClient(const Args& all_args) {
     }
   }
   if (server != nullptr) server->Shutdown();
+  {
+    absl::MutexLock lock(&mu);
+    // Stopping on request is an orderly end: the device rejoins when it is
+    // started again.
+    if (signalled && absl::IsCancelled(status)) status = absl::OkStatus();
+  }
   if (!status.ok()) return Fail(kCommand, status, kExitFailure);
   return kExitOk;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "client/model_descriptor.h"
 #include "client/receipt_keeper.h"
 #include "common/crypto/sha256.h"
 #include "common/net/grpc_status.h"
@@ -45,33 +46,9 @@ absl::Status ClientCore::OnJoined(const std::string& client_id,
       descriptor_->SerializeAsString() == descriptor.SerializeAsString()) {
     return absl::OkStatus();
   }
-  models::ModelSpec spec;
-  spec.kind = descriptor.kind();
-  spec.input_shape.assign(descriptor.input_shape().begin(),
-                          descriptor.input_shape().end());
-  spec.num_classes = descriptor.num_classes();
-  if (spec.kind == "torchscript") {
-    if (options_.torchscript_path.empty()) {
-      return absl::FailedPreconditionError(
-          "the federation trains a TorchScript model: set model.torchscript "
-          "in the client config to the model file");
-    }
-    FEDGE_ASSIGN_OR_RETURN(std::string bytes,
-                           util::ReadFile(options_.torchscript_path));
-    if (crypto::DigestBytes(crypto::Sha256(bytes)) !=
-        descriptor.torchscript_sha256()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("TorchScript file ", options_.torchscript_path,
-                       " differs from the federation's model (SHA-256 ",
-                       crypto::ToHex(crypto::Sha256(bytes)), ", expected ",
-                       crypto::ToHex(descriptor.torchscript_sha256()), ")"));
-    }
-    spec.torchscript_path = options_.torchscript_path;
-  } else if (!models::IsBuiltinKind(spec.kind)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the federation trains a model of kind '", spec.kind,
-                     "' which this client does not know; upgrade fedge"));
-  }
+  FEDGE_ASSIGN_OR_RETURN(
+      models::ModelSpec spec,
+      SpecFromDescriptor(descriptor, options_.torchscript_path));
   spec_ = spec;
   trainer_.reset();
   evaluator_.reset();

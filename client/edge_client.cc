@@ -5,6 +5,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "client/join_request.h"
+#include "client/model_descriptor.h"
 #include "client/receipt_keeper.h"
 #include "common/net/grpc_status.h"
 #include "common/util/file_util.h"
@@ -119,6 +120,15 @@ absl::Status EdgeClient::Session() {
         net::FromGrpcStatus(conn->stub().Join(&context, join, &joined)));
   }
   FEDGE_RETURN_IF_ERROR(core_.OnJoined(joined.client_id(), joined.model()));
+  if (!options_.state_dir.empty()) {
+    // So that a restart knows the architecture before it reaches us.
+    if (absl::Status kept = SaveDescriptor(options_.state_dir, joined.model());
+        !kept.ok()) {
+      FEDGE_LOG(Warning, "client") << "the model's description is not kept "
+                                      "for the next start: "
+                                   << kept;
+    }
+  }
   core_.CountJoin();
   FEDGE_LOG(Info, "client")
       << "joined run " << joined.run_id() << " as " << joined.client_id();

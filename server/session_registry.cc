@@ -118,10 +118,6 @@ void SessionRegistry::CloseAll(const grpc::Status& status) {
   for (const auto& session : all) session->Close(status);
 }
 
-void SessionRegistry::Broadcast(const v1::Task& task) {
-  for (const auto& session : Streaming()) session->Push(task);
-}
-
 void SessionRegistry::FinishRun(const v1::Task& finished) {
   std::vector<std::shared_ptr<ClientSession>> all;
   {

@@ -54,8 +54,6 @@ class SessionRegistry {
   void Close(const std::string& client_id, const grpc::Status& status);
   // Closes every session with `status` (e.g. the run finished).
   void CloseAll(const grpc::Status& status);
-  // Pushes `task` to every streaming session.
-  void Broadcast(const v1::Task& task);
 
   // The run is over: queues `finished` (a RunFinished task) for every
   // session and closes each with OK once it is written. A client whose task

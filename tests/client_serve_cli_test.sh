@@ -3,7 +3,8 @@
 # start (exit 2); a server and one client that trains and serves; when the
 # run ends the client fetches the final model (the server stays until it
 # has, run.final_model_grace) and keeps answering with it (the SHA-256 of
-# the last checkpoint) until SIGTERM, then exits 0. Then the same run
+# the last checkpoint) until SIGTERM, then exits 0. Restarted while the
+# server is away, the client serves its kept model at once. Then the same run
 # directory under `run.after_end: serve`, as a Kubernetes Deployment
 # restarts it: the server stays up, a device that arrives late is told the
 # run ended and serves the final model too, and SIGTERM ends the server with
@@ -122,6 +123,24 @@ wait "$CLIENT" || code=$?
 PIDS=()
 [[ $code == 0 ]] || fail "client exited with $code after SIGTERM: $(tail -5 "$T/client.log")"
 grep -q "rounds trained" "$T/client.log" || fail "client log: $(tail -5 "$T/client.log")"
+
+# The device restarts while the server is away (it has exited): it serves
+# the model it kept at once, without reaching the server.
+"$FEDGE" client --config "$T/client.yaml" --serve "127.0.0.1:$HTTP" > "$T/client-restart.log" 2>&1 &
+CLIENT=$!
+PIDS+=("$CLIENT")
+ok=0
+for _ in $(seq 1 300); do
+  if curl -sf "http://127.0.0.1:$HTTP/healthz" > /dev/null 2>&1; then ok=1; break; fi
+  kill -0 "$CLIENT" 2>/dev/null || fail "the restarted client exited: $(tail -5 "$T/client-restart.log")"
+  sleep 0.1
+done
+[[ $ok == 1 ]] || fail "the restarted client does not serve: $(tail -5 "$T/client-restart.log")"
+grep -q "joined run" "$T/client-restart.log" && fail "the restarted client reached a server that has exited"
+predict_with_final_model "$HTTP"
+kill -TERM "$CLIENT"
+wait "$CLIENT" || fail "the restarted client exited with $? after SIGTERM: $(tail -5 "$T/client-restart.log")"
+PIDS=()
 
 # The finished run's directory, restarted with run.after_end: serve: the
 # server stays up; a device that was never part of the run joins, is told

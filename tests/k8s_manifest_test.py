@@ -255,8 +255,8 @@ PORTLESS_CONTAINERS = {}
 # later, while they work as they should: a readiness probe, but no liveness
 # or startup probe (it would kill them while they wait), and why.
 LATE_LISTENING_CONTAINERS = {
-    # `fedge client --serve` listens once it has joined and holds a model: a
-    # new node has none until the first round it is selected for.
+    # `fedge client --serve` listens once it holds a model: a new node has
+    # none until the first round it is selected for.
     "fedge-client": "serves only once it holds a model",
 }
 
