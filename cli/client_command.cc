@@ -168,7 +168,7 @@ int RunClient(const Args& all_args) {
   const data::Dataset* data = &*dataset;
   client::EdgeClient* running = nullptr;
   absl::Status serve_error;  // the first error that ends serving
-  bool signalled = false;  // stopped by SIGINT or SIGTERM
+  bool signalled = false;    // stopped by SIGINT or SIGTERM
   absl::Mutex mu;
   SignalWatcher watcher([&](const std::string& why) {
     absl::MutexLock lock(&mu);
@@ -203,8 +203,7 @@ int RunClient(const Args& all_args) {
       auto spec = client::SpecFromDescriptor(**kept, options->torchscript_path);
       if (!spec.ok()) {
         FEDGE_LOG(Warning, "client")
-            << "the kept model is not served before joining: "
-            << spec.status();
+            << "the kept model is not served before joining: " << spec.status();
       } else if (absl::Status started = s->SetSpec(*spec); !started.ok()) {
         return Fail(kCommand, started, kExitFailure);
       }

@@ -59,8 +59,9 @@ absl::StatusOr<std::optional<v1::ModelDescriptor>> LoadDescriptor(
   v1::ModelDescriptor descriptor;
   if (!descriptor.ParseFromString(bytes)) {
     return absl::DataLossError(absl::StrCat(
-        path, " is damaged; delete it (the client writes it again when it "
-              "next joins)"));
+        path,
+        " is damaged; delete it (the client writes it again when it "
+        "next joins)"));
   }
   return descriptor;
 }

@@ -220,8 +220,9 @@ Store::~Store() {
 
 absl::Status Store::AddRoundExamplesColumn() {
   // Stores written before rounds.examples existed: their rounds read 0.
-  Statement s(db_, "SELECT COUNT(*) FROM pragma_table_info('rounds') "
-                   "WHERE name = 'examples'");
+  Statement s(db_,
+              "SELECT COUNT(*) FROM pragma_table_info('rounds') "
+              "WHERE name = 'examples'");
   FEDGE_RETURN_IF_ERROR(s.prepared());
   FEDGE_ASSIGN_OR_RETURN(bool row, s.Step());
   if (row && s.Int(0) > 0) return absl::OkStatus();

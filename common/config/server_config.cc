@@ -27,7 +27,8 @@ const std::vector<std::string>& StrategyNames() {
 void ReadRun(MapReader run, ServerConfig* c) {
   run.Optional("id", &c->run_id, SafeName(/*allow_empty=*/true));
   run.OptionalPath("dir", &c->run_dir, NonEmpty());
-  static const auto* const kAfterEnd = new std::vector<std::string>{"exit", "serve"};
+  static const auto* const kAfterEnd =
+      new std::vector<std::string>{"exit", "serve"};
   run.Optional("after_end", &c->after_end, OneOf(*kAfterEnd));
   run.Optional("final_model_grace", &c->final_model_grace,
                AtLeast(absl::ZeroDuration()));
