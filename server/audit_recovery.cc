@@ -11,24 +11,61 @@
 #include "common/util/file_util.h"
 #include "common/util/logging.h"
 #include "common/util/status_macros.h"
+#include "server/round_state.h"
 
 namespace fedge::server {
 namespace {
 
-// The last round whose end (commit or abandonment) the log shows; 0 if none.
-absl::StatusOr<uint64_t> LastLoggedRoundEnd(const std::string& run_dir) {
+// What the log shows of the rounds' ends.
+struct LoggedEnds {
+  uint64_t last = 0;  // the last round whose end (commit or abandonment)
+                      // the log shows; 0 if none
+  bool last_committed = false;
+  bool last_privacy_spent = false;  // a PrivacySpent entry of round `last`
+};
+
+absl::StatusOr<LoggedEnds> ReadLoggedEnds(const std::string& run_dir) {
   FEDGE_ASSIGN_OR_RETURN(audit::LogContents log,
                          audit::ReadRecordLog(util::JoinPath(
                              AuditTrail::DirFor(run_dir), "records.log")));
-  uint64_t logged = 0;
+  LoggedEnds ends;
   for (const std::string& record : log.records) {
     absl::StatusOr<v1::AuditEvent> event = audit::DecodeEvent(record);
     if (!event.ok()) continue;  // the verifier reports undecodable entries
-    if (event->has_round_committed() || event->has_round_abandoned()) {
-      logged = std::max<uint64_t>(logged, event->round());
+    if ((event->has_round_committed() || event->has_round_abandoned()) &&
+        event->round() >= ends.last) {
+      ends.last = event->round();
+      ends.last_committed = event->has_round_committed();
+      ends.last_privacy_spent = false;
+    } else if (event->has_privacy_spent() && event->round() == ends.last) {
+      ends.last_privacy_spent = true;
     }
   }
-  return logged;
+  return ends;
+}
+
+// Appends round `round`'s PrivacySpent entry from the state the round
+// driver saved before committing it; nothing without differential privacy.
+absl::Status RecordMissedPrivacySpent(AuditTrail& audit,
+                                      const std::string& run_dir,
+                                      uint64_t round) {
+  absl::StatusOr<std::string> saved =
+      LoadRoundState(run_dir, kPrivacySpentState, round);
+  if (absl::IsNotFound(saved.status())) return absl::OkStatus();
+  v1::PrivacySpent spent;
+  if (!saved.ok() || !spent.ParseFromString(*saved)) {
+    // The next round's entry carries the cumulative epsilon.
+    FEDGE_LOG(Warning, "server")
+        << "round " << round
+        << "'s privacy spending could not be read back for the audit log ("
+        << (saved.ok() ? "not a PrivacySpent message"
+                       : saved.status().message())
+        << "); the log goes on without it";
+    return absl::OkStatus();
+  }
+  v1::AuditEvent event;
+  *event.mutable_privacy_spent() = std::move(spent);
+  return audit.Record(round, kServerActor, std::move(event)).status();
 }
 
 }  // namespace
@@ -37,11 +74,16 @@ absl::Status RecordMissedRoundEnds(Store& store, AuditTrail& audit,
                                    const std::string& run_dir) {
   FEDGE_ASSIGN_OR_RETURN(std::vector<RoundRecord> rounds, store.ListRounds());
   if (rounds.empty()) return absl::OkStatus();
-  FEDGE_ASSIGN_OR_RETURN(uint64_t logged, LastLoggedRoundEnd(run_dir));
+  FEDGE_ASSIGN_OR_RETURN(LoggedEnds logged, ReadLoggedEnds(run_dir));
   FEDGE_ASSIGN_OR_RETURN(std::optional<ModelRecord> latest,
                          store.LatestModel());
   for (const RoundRecord& r : rounds) {
-    if (r.round <= logged) continue;
+    if (r.round == logged.last && logged.last_committed &&
+        !logged.last_privacy_spent) {
+      // Stopped between the commit's entries and the privacy entry.
+      FEDGE_RETURN_IF_ERROR(RecordMissedPrivacySpent(audit, run_dir, r.round));
+    }
+    if (r.round <= logged.last) continue;
     uint32_t accepted = 0;
     uint64_t bytes_up = 0, examples = 0;
     std::vector<std::string> contributors;
@@ -81,6 +123,9 @@ absl::Status RecordMissedRoundEnds(Store& store, AuditTrail& audit,
       deleted.mutable_buffers_deleted()->set_bytes(bytes_up);
       FEDGE_RETURN_IF_ERROR(
           audit.Record(r.round, kServerActor, std::move(deleted)).status());
+    }
+    if (r.status == "completed") {
+      FEDGE_RETURN_IF_ERROR(RecordMissedPrivacySpent(audit, run_dir, r.round));
     }
     FEDGE_LOG(Warning, "server")
         << "round " << r.round << " was " << r.status

@@ -19,14 +19,14 @@ namespace fedge::server {
 
 // Appends to `audit` the end of every round `store` recorded after the
 // last round whose end the log in `run_dir`/audit shows: RoundCommitted
-// (contributors, the model's version and SHA-256) or RoundAbandoned, each
-// followed by BuffersDeleted when uploads had been accepted, as the round
-// driver writes them. OK (and nothing written) when they agree.
+// (contributors, examples, the model's version and SHA-256) or
+// RoundAbandoned, each followed by BuffersDeleted when uploads had been
+// accepted, as the round driver writes them. OK (and nothing written) when they
+// agree.
 //
-// What the store does not keep is not invented: a recovered commit of a
-// secure round says 0 examples (the summed weight came out of the unmasked
-// sum only), and a round's PrivacySpent entry is not recovered (the next
-// round's entry carries the cumulative epsilon).
+// A committed round's PrivacySpent entry comes from the state the round
+// driver saved with the round (round_state.h, kPrivacySpentState), also
+// when the log shows the commit but stopped before its PrivacySpent entry.
 //
 // DataLoss if a completed round other than the newest model's is missing
 // from the log (a crash loses at most the last round's end).

@@ -11,6 +11,7 @@
 #include "common/util/file_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/round_state.h"
 
 namespace fedge::server {
 namespace {
@@ -112,6 +113,19 @@ class AuditRecoveryTest : public ::testing::Test {
     return out;
   }
 
+  // Round 1's privacy spending as the round driver saves it before commit.
+  void SavePrivacySpent() {
+    v1::PrivacySpent spent;
+    spent.set_epsilon(1.25);
+    spent.set_delta(1e-5);
+    spent.set_round_epsilon(1.25);
+    spent.set_noise_multiplier(1.1);
+    spent.set_clip_norm(0.5);
+    ASSERT_TRUE(SaveRoundState(run_dir_, kPrivacySpentState, 1,
+                               spent.SerializeAsString())
+                    .ok());
+  }
+
   std::string run_dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<AuditTrail> trail_;
@@ -181,6 +195,56 @@ TEST_F(AuditRecoveryTest, RecoveryIsWrittenOnce) {
   // A second restart finds the end in the log.
   ASSERT_TRUE(RecordMissedRoundEnds(*store_, *trail_, run_dir_).ok());
   EXPECT_EQ(Events().size(), after);
+}
+
+TEST_F(AuditRecoveryTest, PrivacySpentIsRecoveredWithTheCommit) {
+  SavePrivacySpent();
+  ASSERT_TRUE(store_->CommitRound(Round1("completed"), Model(1, kSha1)).ok());
+  const size_t before = Events().size();
+  ASSERT_TRUE(RecordMissedRoundEnds(*store_, *trail_, run_dir_).ok());
+  std::vector<v1::AuditEvent> events = Events();
+  ASSERT_EQ(events.size(), before + 3);
+  EXPECT_TRUE(events[before].has_round_committed());
+  EXPECT_TRUE(events[before + 1].has_buffers_deleted());
+  const v1::AuditEvent& spent = events[before + 2];
+  EXPECT_EQ(spent.round(), 1u);
+  ASSERT_TRUE(spent.has_privacy_spent());
+  EXPECT_DOUBLE_EQ(spent.privacy_spent().epsilon(), 1.25);
+  EXPECT_DOUBLE_EQ(spent.privacy_spent().delta(), 1e-5);
+  EXPECT_DOUBLE_EQ(spent.privacy_spent().clip_norm(), 0.5);
+  events.push_back(RunStarted(1));
+  EXPECT_TRUE(audit::CheckInvariants(events).ok())
+      << audit::CheckInvariants(events);
+}
+
+TEST_F(AuditRecoveryTest, PrivacySpentMissingAfterALoggedCommitIsRecovered) {
+  SavePrivacySpent();
+  ASSERT_TRUE(store_->CommitRound(Round1("completed"), Model(1, kSha1)).ok());
+  // Stopped after the commit's entries, before the privacy entry.
+  v1::AuditEvent committed;
+  committed.mutable_round_committed()->set_model_version(1);
+  Log(1, committed);
+  const size_t before = Events().size();
+  ASSERT_TRUE(RecordMissedRoundEnds(*store_, *trail_, run_dir_).ok());
+  std::vector<v1::AuditEvent> events = Events();
+  ASSERT_EQ(events.size(), before + 1);
+  ASSERT_TRUE(events[before].has_privacy_spent());
+  EXPECT_EQ(events[before].round(), 1u);
+  // A second restart finds it in the log.
+  ASSERT_TRUE(RecordMissedRoundEnds(*store_, *trail_, run_dir_).ok());
+  EXPECT_EQ(Events().size(), before + 1);
+}
+
+TEST_F(AuditRecoveryTest, DamagedPrivacySpentStillRecordsTheCommit) {
+  ASSERT_TRUE(
+      SaveRoundState(run_dir_, kPrivacySpentState, 1, "\xff\xff\xff").ok());
+  ASSERT_TRUE(store_->CommitRound(Round1("completed"), Model(1, kSha1)).ok());
+  const size_t before = Events().size();
+  ASSERT_TRUE(RecordMissedRoundEnds(*store_, *trail_, run_dir_).ok());
+  std::vector<v1::AuditEvent> events = Events();
+  ASSERT_EQ(events.size(), before + 2);
+  EXPECT_TRUE(events[before].has_round_committed());
+  EXPECT_TRUE(events[before + 1].has_buffers_deleted());
 }
 
 TEST_F(AuditRecoveryTest, OlderCommitMissingFromTheLogIsDataLoss) {

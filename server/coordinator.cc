@@ -562,6 +562,9 @@ absl::Status Coordinator::Commit(
     FEDGE_RETURN_IF_ERROR(SaveRoundState(config_.run_dir, "privacy",
                                          round.number(),
                                          privacy_->SerializeState()));
+    FEDGE_RETURN_IF_ERROR(SaveRoundState(config_.run_dir, kPrivacySpentState,
+                                         round.number(),
+                                         spent->SerializeAsString()));
   }
   RoundRecord record;
   record.round = round.number();

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Crash and restart (issue 7): a federation with secure aggregation over
-# mutual TLS whose server is killed with SIGKILL at chosen stages of its
-# rounds and started again on the same port and run directory, again and
-# again, the last time just after it commits the run's last round (the next
+# Crash and restart (issue 7): a federation with secure aggregation and
+# distributed differential privacy over mutual TLS whose server is killed
+# with SIGKILL at chosen stages of its rounds and started again on the same
+# port and run directory, again and again, the last time just after it commits the run's last round (the next
 # server has no round left and must still tell the clients the run
 # finished); one client is killed mid-round too and started again. The clients
 # start before the server (it is down at their start) and must reconnect by
 # themselves. At the end every round is committed exactly once, each
-# checkpoint matches its recorded SHA-256, the audit log verifies and every
-# client exited 0.
+# checkpoint matches its recorded SHA-256, the audit log verifies (with one
+# PrivacySpent entry per round) and every client exited 0.
 #
 #   crash_restart_test.sh PATH_TO_FEDGE
 #
@@ -343,7 +343,7 @@ for line in open(metrics) if os.path.exists(metrics) else []:
         if m["round"] in seen:
             die(f"metrics.jsonl reports round {m['round']} twice")
         seen.add(m["round"])
-for d in ("checkpoints", "models", "strategy", "privacy"):
+for d in ("checkpoints", "models", "strategy", "privacy", "privacy-spent"):
     p = os.path.join(run, d)
     if os.path.isdir(p):
         left = [f for f in os.listdir(p) if ".tmp-" in f]
@@ -355,6 +355,22 @@ PY
     || fail "audit verify: $(cat "$FED/verify")"
   grep -q "integrity:    OK" "$FED/verify" || fail "verify: $(cat "$FED/verify")"
   grep -q "invariants:   OK" "$FED/verify" || fail "verify: $(cat "$FED/verify")"
+  # Differential privacy: each committed round's spending is in the log once
+  # (a restart recovers an entry the kill cut off), and epsilon only grows.
+  "$FEDGE" audit report --run "$run" --key "$FED/pki/audit.pub" \
+    --out "$FED/report.json" > /dev/null 2>&1 || fail "audit report"
+  python3 - "$FED/report.json" "$ROUNDS" <<'PY' || fail "privacy check"
+import json, sys
+spent = json.load(open(sys.argv[1]))["privacy"]["spent"]
+rounds = [s["round"] for s in spent]
+want = list(range(1, int(sys.argv[2]) + 1))
+if rounds != want:
+    sys.exit(f"privacy spent entries for rounds {rounds}, want {want}")
+eps = [s["epsilon"] for s in spent]
+if any(b <= a for a, b in zip(eps, eps[1:])):
+    sys.exit(f"epsilon does not grow round by round: {eps}")
+print(f"privacy: one spent entry per round, epsilon {eps[0]:.3f} -> {eps[-1]:.3f}")
+PY
 }
 
 # One federation: PKI, configs, clients first, then the kill loop, then a
@@ -389,6 +405,7 @@ cohort: {min_clients: 3, available_clients: $CLIENTS}
 deadlines: {selection: 30s, training: 2m, secagg_stage: 1m, evaluation: 1m}
 training: {batch_size: 32, learning_rate: 0.05, max_examples: 2000}
 secure_aggregation: {enabled: true}
+privacy: {mode: distributed, clip_norm: 1.0, noise_multiplier: 1.0, delta: 1.0e-5}
 evaluation:
   central_data: {format: fashion_mnist, split: test}
 YAML
