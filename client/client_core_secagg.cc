@@ -74,6 +74,8 @@ absl::Status ClientCore::UploadMaskedInput(
         "masked-input request for round ", request.round(),
         ", for which this client holds no secure aggregation state"));
   }
+  FEDGE_LOG(Info, "client") << "round " << request.round()
+                            << ": secure aggregation keys shared; training";
   FEDGE_ASSIGN_OR_RETURN(TrainedDelta trained, TrainDelta(conn, secure_task_));
   // Stochastic rounding needs randomness, not secrecy.
   crypto::SecretBytes rounding =

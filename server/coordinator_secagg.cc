@@ -96,6 +96,10 @@ absl::Status Coordinator::RunSecureSetup(Round& round) {
     *tasks[id].mutable_secagg_masked_input() = std::move(request);
   }
   PushToClients(tasks, round);
+  FEDGE_LOG(Info, "server")
+      << "round " << round.number() << ": " << tasks.size()
+      << " clients shared their keys; they train and "
+         "upload masked inputs now";
   return absl::OkStatus();
 }
 

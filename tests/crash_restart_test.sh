@@ -227,23 +227,23 @@ kill_server_at() {
   HITS+=("$hit")
 }
 
-# Kills client `i` in the middle of uploading its masked input: once its log
-# says it trained, the server is paused (SIGSTOP) for a moment so that the
-# upload stalls part-way (gRPC flow control), the client is killed, and the
-# server resumes and must discard the torn upload. The client is then
-# started again.
+# Kills client `i` in the middle of uploading its masked input. The client
+# logs when the server's request for its masked input arrives; the server is
+# paused (SIGSTOP) right then, while the client trains, so that the client's upload (about
+# 800 kB) stalls once gRPC's flow-control window and the socket buffers are
+# full. Once the client has trained and its byte count stops growing, it is
+# killed, and the server resumes and must discard the torn upload. The
+# client is then started again. Returns 2 if the moment was missed (the
+# caller tries again after the next server start).
 kill_client_mid_upload() {
   local i=$1 log="$FED/client-$i.log" pid=${CLIENT_PIDS[$1]}
-  wait_for "$SERVER_LOG" "sent the task to" 1 120 || return 1
-  # Not in the last round: the restarted client must still find a run.
-  grep -q "round $ROUNDS: sent the task" "$SERVER_LOG" && return 2
-  local sent
-  sent=$(python3 - "$log" "$pid" "$SERVER" "$PORT" "$(rand_between 0 6)" <<'PY'
+  local sent code=0
+  sent=$(python3 - "$log" "$pid" "$SERVER" "$PORT" "$SERVER_LOG" "$ROUNDS" <<'PY'
 import os, re, signal, subprocess, sys, time
-log, pid, server, port, delay_ms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
-def trained():
-    with open(log, "rb") as f:
-        return f.read().count(b"trained on")
+log, pid, server, port, server_log, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
 def bytes_sent():
     # The client's connections to the server, as the kernel counts them.
     out = subprocess.run(["ss", "-tnHpi", "state", "established", f"( dport = :{port} )"],
@@ -256,28 +256,48 @@ def bytes_sent():
             m = re.search(r"bytes_sent:(\d+)", line)
             total += int(m.group(1)) if m else 0
     return total
-base = trained()
+# The client logs when the server's request for its masked input arrives;
+# it trains then, for about half a second, before uploading.
+asked = re.compile(rb"round (\d+): secure aggregation keys shared; training")
+seen = len(asked.findall(read(log)))
+trained_before = read(log)
 end = time.time() + 120
-start, checked = bytes_sent(), time.time()
-while trained() == base:
-    if time.time() > end or not os.path.exists(f"/proc/{pid}"):
+while len(found := asked.findall(read(log))) == seen:
+    if time.time() > end or not os.path.exists(f"/proc/{pid}") \
+            or not os.path.exists(f"/proc/{server}"):
         sys.exit(1)
-    if time.time() - checked > 0.05:
-        # Still training: nothing of the upload is out yet.
-        start, checked = bytes_sent(), time.time()
     time.sleep(0.001)
-time.sleep(delay_ms / 1000)
+r = int(found[seen])
+if r == rounds:
+    sys.exit(2)  # not in the last round: the restarted client must find a run
+trained = f"round {r}: trained on".encode()
+base = trained_before.count(trained)  # earlier tries at round r, if any
 os.kill(server, signal.SIGSTOP)
 try:
-    time.sleep(0.3)
-    sent = bytes_sent() - start
+    start = bytes_sent()
+    if read(log).count(trained) > base:
+        sys.exit(2)  # it trained before the server stopped
+    end = time.time() + 60
+    while read(log).count(trained) == base:
+        if time.time() > end or not os.path.exists(f"/proc/{pid}"):
+            sys.exit(1)
+        time.sleep(0.005)
+    # Masking and the upload follow the training: wait until the bytes stall.
+    last, stable_since = bytes_sent(), time.time()
+    while time.time() - stable_since < 0.3:
+        time.sleep(0.02)
+        now = bytes_sent()
+        if now != last:
+            last, stable_since = now, time.time()
+    sent = last - start
     os.kill(pid, signal.SIGKILL)
     time.sleep(0.05)
 finally:
     os.kill(server, signal.SIGCONT)
 print(sent)
 PY
-  ) || return 1
+  ) || code=$?
+  (( code != 0 )) && return "$code"
   wait "$pid" 2> /dev/null || true
   local r
   r=$(grep -o 'round [0-9]*: trained on' "$log" | tail -1 | sed 's/round \([0-9]*\):.*/\1/')
