@@ -10,12 +10,14 @@
 #include "absl/strings/str_cat.h"
 #include "common/util/file_util.h"
 #include "common/util/logging.h"
+#include "server/round_state.h"
 
 namespace fedge::server {
 namespace {
 
-constexpr const char* kFolders[] = {"checkpoints", "models", "strategy",
-                                    "privacy", "audit"};
+constexpr const char* kFolders[] = {"checkpoints",      "models",
+                                    "strategy",         "privacy",
+                                    kPrivacySpentState, "audit"};
 
 // Whether `name` is NAME.tmp-PID of another process than this one.
 bool IsOrphanedTemporary(const std::string& name) {

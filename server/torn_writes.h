@@ -13,9 +13,9 @@
 namespace fedge::server {
 
 // Removes the temporary files of interrupted atomic writes from the run
-// directory's checkpoints/, models/, strategy/, privacy/ and audit/ folders,
-// except this process's own. Returns the paths removed (each logged). One
-// server uses a run directory at a time.
+// directory's checkpoints/, models/, strategy/, privacy/, privacy-spent/ and
+// audit/ folders, except this process's own. Returns the paths removed (each
+// logged). One server uses a run directory at a time.
 std::vector<std::string> RemoveTornWrites(const std::string& run_dir);
 
 }  // namespace fedge::server

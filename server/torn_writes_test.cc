@@ -21,10 +21,13 @@ TEST(TornWritesTest, RemovesOnlyOtherProcessesTemporaryFiles) {
   const std::string run = fedge::testing::MakeTempDir("fedge_torn_writes");
   ASSERT_TRUE(util::MakeDirectories(util::JoinPath(run, "checkpoints")).ok());
   ASSERT_TRUE(util::MakeDirectories(util::JoinPath(run, "privacy")).ok());
+  ASSERT_TRUE(util::MakeDirectories(util::JoinPath(run, "privacy-spent")).ok());
   const std::string torn =
       util::JoinPath(run, "checkpoints/round-000002.fedge.tmp-4242");
   const std::string torn_state =
       util::JoinPath(run, "privacy/round-000002.state.tmp-77");
+  const std::string torn_spent =
+      util::JoinPath(run, "privacy-spent/round-000002.state.tmp-77");
   const std::string whole =
       util::JoinPath(run, "checkpoints/round-000001.fedge");
   const std::string mine = util::JoinPath(
@@ -33,12 +36,14 @@ TEST(TornWritesTest, RemovesOnlyOtherProcessesTemporaryFiles) {
       util::JoinPath(run, "checkpoints/notes.tmp-draft");
   const std::string elsewhere = util::JoinPath(run, "state.db.tmp-4242");
   for (const std::string& path :
-       {torn, torn_state, whole, mine, lookalike, elsewhere}) {
+       {torn, torn_state, torn_spent, whole, mine, lookalike, elsewhere}) {
     ASSERT_TRUE(util::WriteFileAtomically(path, "x").ok()) << path;
   }
-  EXPECT_THAT(RemoveTornWrites(run), UnorderedElementsAre(torn, torn_state));
+  EXPECT_THAT(RemoveTornWrites(run),
+              UnorderedElementsAre(torn, torn_state, torn_spent));
   EXPECT_FALSE(Exists(torn));
   EXPECT_FALSE(Exists(torn_state));
+  EXPECT_FALSE(Exists(torn_spent));
   EXPECT_TRUE(Exists(whole));
   EXPECT_TRUE(Exists(mine));
   EXPECT_TRUE(Exists(lookalike));

@@ -46,16 +46,28 @@ void UploadReactor::OnCancel() {
 }
 
 void UploadReactor::OnReadDone(bool ok) {
-  absl::Status status = ok ? HandleChunk() : Complete();
-  if (!status.ok()) {
-    Reject(status);
+  if (ok) {
+    absl::Status status = HandleChunk();
+    if (!status.ok()) {
+      Reject(status);
+      return;
+    }
+    StartRead(&chunk_);
     return;
   }
-  if (ok) {
-    StartRead(&chunk_);
-  } else {
+  // The stream ended: the client closed it, or its connection broke off.
+  const bool cut_short =
+      !header_.has_value() || assembler_->received() < header_->total_size();
+  absl::Status status = Complete();
+  if (status.ok()) {
     metrics_->uploads_accepted->Increment();
     Finish(grpc::Status::OK);
+  } else if (cut_short && !absl::IsCancelled(status)) {
+    // Which of the two it was is known only once the call is done.
+    cut_short_ = status;
+    Finish(net::ToGrpcStatus(status));
+  } else {
+    Reject(status);
   }
 }
 
@@ -113,21 +125,37 @@ absl::Status UploadReactor::Complete() {
 }
 
 void UploadReactor::Reject(const absl::Status& status) {
-  metrics_->uploads_rejected->Increment();
-  std::string who = peer_.has_value() ? peer_->id : context_->peer();
-  if (!absl::IsCancelled(status)) {
-    FEDGE_LOG(Warning, "server")
-        << "rejected upload from " << who
-        << (round_ ? absl::StrCat(" in round ", round_->number()) : "") << ": "
-        << absl::StatusCodeToString(status.code()) << ": " << status.message();
-    if (round_ != nullptr && peer_.has_value()) {
-      round_->RecordRejection(peer_->id, std::string(status.message()));
-    }
-  }
+  // A cancelled call (the client gave up, or gRPC ended it) is no rejection.
+  if (!absl::IsCancelled(status)) RecordRejection(status);
   Finish(net::ToGrpcStatus(status));
 }
 
+void UploadReactor::RecordRejection(const absl::Status& status) {
+  metrics_->uploads_rejected->Increment();
+  std::string who = peer_.has_value() ? peer_->id : context_->peer();
+  FEDGE_LOG(Warning, "server")
+      << "rejected upload from " << who
+      << (round_ ? absl::StrCat(" in round ", round_->number()) : "") << ": "
+      << absl::StatusCodeToString(status.code()) << ": " << status.message();
+  if (round_ != nullptr && peer_.has_value()) {
+    round_->RecordRejection(peer_->id, std::string(status.message()));
+  }
+}
+
 void UploadReactor::OnDone() {
+  if (cut_short_.has_value()) {
+    if (context_->IsCancelled()) {
+      // The answer never reached the client: its connection broke off
+      // mid-upload (a device killed or cut off). That is the client going
+      // away, which the round handles, not a refusal of what it sent.
+      FEDGE_LOG(Info, "server")
+          << "upload from " << (peer_.has_value() ? peer_->id : "?")
+          << " in round " << round_->number()
+          << " broke off with its connection (" << cut_short_->message() << ")";
+    } else {
+      RecordRejection(*cut_short_);  // the client closed the stream early
+    }
+  }
   if (holds_slot_.load()) gate_->Release();
   delete this;
 }

@@ -6,7 +6,11 @@
 // order and within the declared size; the whole is checked against its
 // SHA-256, parsed and validated, and only then added to the round's sum.
 // Any failure rejects the upload with a status saying which check failed,
-// is logged, and leaves the round's sum untouched.
+// is logged and recorded in the round (its audit entry), and leaves the
+// round's sum untouched. A stream that ends before the declared bytes is
+// either a client that closed it early (a rejection) or a connection that
+// broke off (a device killed mid-upload: the client going away, not a
+// rejection); which one is known only when the call is done (OnDone).
 
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
@@ -41,6 +45,7 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UpdateChunk> {
   absl::Status HandleChunk();
   absl::Status Complete();
   void Reject(const absl::Status& status);
+  void RecordRejection(const absl::Status& status);
 
   grpc::CallbackServerContext* context_;
   v1::UploadUpdateResponse* response_;
@@ -53,6 +58,7 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UpdateChunk> {
   std::optional<v1::UpdateHeader> header_;
   std::optional<tensor::ChunkAssembler> assembler_;
   uint64_t bytes_received_ = 0;
+  std::optional<absl::Status> cut_short_;  // decided in OnDone
 };
 
 }  // namespace fedge::server
