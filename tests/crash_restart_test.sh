@@ -304,7 +304,7 @@ PY
   KILLED_CLIENT_ROUND=$r
   sleep 0.5
   if grep -q "round $r: accepted masked input from c$i" "$SERVER_LOG"; then
-    echo "  client c$i killed in round $r after sending $sent bytes: its upload had gone out whole and was accepted"
+    echo "  client c$i killed in round $r after $sent bytes were on the wire: the rest of its upload was already in the socket buffers, and it was accepted"
     CLIENT_HITS+=("after-upload")
   else
     echo "  client c$i killed in round $r after sending $sent bytes of its upload: not accepted"
