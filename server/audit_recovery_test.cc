@@ -1,5 +1,6 @@
 #include "server/audit_recovery.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -113,6 +114,14 @@ class AuditRecoveryTest : public ::testing::Test {
     return out;
   }
 
+  // Runs the recovery; returns the entries it appended to the log.
+  std::vector<v1::AuditEvent> Recover() {
+    const size_t before = Events().size();
+    EXPECT_TRUE(RecordMissedRoundEnds(*store_, *trail_, run_dir_).ok());
+    std::vector<v1::AuditEvent> events = Events();
+    return {events.begin() + std::min(before, events.size()), events.end()};
+  }
+
   // Round 1's privacy spending as the round driver saves it before commit.
   void SavePrivacySpent() {
     v1::PrivacySpent spent;
@@ -200,18 +209,16 @@ TEST_F(AuditRecoveryTest, RecoveryIsWrittenOnce) {
 TEST_F(AuditRecoveryTest, PrivacySpentIsRecoveredWithTheCommit) {
   SavePrivacySpent();
   ASSERT_TRUE(store_->CommitRound(Round1("completed"), Model(1, kSha1)).ok());
-  const size_t before = Events().size();
-  ASSERT_TRUE(RecordMissedRoundEnds(*store_, *trail_, run_dir_).ok());
+  std::vector<v1::AuditEvent> added = Recover();
+  ASSERT_EQ(added.size(), 3u);
+  EXPECT_TRUE(added[0].has_round_committed());
+  EXPECT_TRUE(added[1].has_buffers_deleted());
+  EXPECT_EQ(added[2].round(), 1u);
+  ASSERT_TRUE(added[2].has_privacy_spent());
+  EXPECT_DOUBLE_EQ(added[2].privacy_spent().epsilon(), 1.25);
+  EXPECT_DOUBLE_EQ(added[2].privacy_spent().delta(), 1e-5);
+  EXPECT_DOUBLE_EQ(added[2].privacy_spent().clip_norm(), 0.5);
   std::vector<v1::AuditEvent> events = Events();
-  ASSERT_EQ(events.size(), before + 3);
-  EXPECT_TRUE(events[before].has_round_committed());
-  EXPECT_TRUE(events[before + 1].has_buffers_deleted());
-  const v1::AuditEvent& spent = events[before + 2];
-  EXPECT_EQ(spent.round(), 1u);
-  ASSERT_TRUE(spent.has_privacy_spent());
-  EXPECT_DOUBLE_EQ(spent.privacy_spent().epsilon(), 1.25);
-  EXPECT_DOUBLE_EQ(spent.privacy_spent().delta(), 1e-5);
-  EXPECT_DOUBLE_EQ(spent.privacy_spent().clip_norm(), 0.5);
   events.push_back(RunStarted(1));
   EXPECT_TRUE(audit::CheckInvariants(events).ok())
       << audit::CheckInvariants(events);
@@ -224,27 +231,22 @@ TEST_F(AuditRecoveryTest, PrivacySpentMissingAfterALoggedCommitIsRecovered) {
   v1::AuditEvent committed;
   committed.mutable_round_committed()->set_model_version(1);
   Log(1, committed);
-  const size_t before = Events().size();
-  ASSERT_TRUE(RecordMissedRoundEnds(*store_, *trail_, run_dir_).ok());
-  std::vector<v1::AuditEvent> events = Events();
-  ASSERT_EQ(events.size(), before + 1);
-  ASSERT_TRUE(events[before].has_privacy_spent());
-  EXPECT_EQ(events[before].round(), 1u);
+  std::vector<v1::AuditEvent> added = Recover();
+  ASSERT_EQ(added.size(), 1u);
+  ASSERT_TRUE(added[0].has_privacy_spent());
+  EXPECT_EQ(added[0].round(), 1u);
   // A second restart finds it in the log.
-  ASSERT_TRUE(RecordMissedRoundEnds(*store_, *trail_, run_dir_).ok());
-  EXPECT_EQ(Events().size(), before + 1);
+  EXPECT_TRUE(Recover().empty());
 }
 
 TEST_F(AuditRecoveryTest, DamagedPrivacySpentStillRecordsTheCommit) {
   ASSERT_TRUE(
       SaveRoundState(run_dir_, kPrivacySpentState, 1, "\xff\xff\xff").ok());
   ASSERT_TRUE(store_->CommitRound(Round1("completed"), Model(1, kSha1)).ok());
-  const size_t before = Events().size();
-  ASSERT_TRUE(RecordMissedRoundEnds(*store_, *trail_, run_dir_).ok());
-  std::vector<v1::AuditEvent> events = Events();
-  ASSERT_EQ(events.size(), before + 2);
-  EXPECT_TRUE(events[before].has_round_committed());
-  EXPECT_TRUE(events[before + 1].has_buffers_deleted());
+  std::vector<v1::AuditEvent> added = Recover();
+  ASSERT_EQ(added.size(), 2u);
+  EXPECT_TRUE(added[0].has_round_committed());
+  EXPECT_TRUE(added[1].has_buffers_deleted());
 }
 
 TEST_F(AuditRecoveryTest, OlderCommitMissingFromTheLogIsDataLoss) {

@@ -2,6 +2,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
@@ -263,6 +264,12 @@ absl::Status FederationServer::Build() {
   builder.AddChannelArgument(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  if (config.limits.transport_memory_mib > 0) {
+    // Bounds the connections' buffers (config.limits.transport_memory_mib).
+    grpc::ResourceQuota quota("fedge-server-transport");
+    quota.Resize(static_cast<size_t>(config.limits.transport_memory_mib) << 20);
+    builder.SetResourceQuota(quota);
+  }
   grpc_server_ = builder.BuildAndStart();
   if (grpc_server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat(

@@ -36,6 +36,15 @@ OK=0
 cleanup() {
   [[ -n "$SERVER" ]] && kill -9 "$SERVER" 2> /dev/null
   for pid in "${PIDS[@]}"; do kill "$pid" 2> /dev/null || true; done
+  # A client that has not ended 5 s after SIGTERM is killed: none may
+  # outlive the test.
+  local deadline=$(( $(date +%s) + 5 ))
+  for pid in "${PIDS[@]}"; do
+    while kill -0 "$pid" 2> /dev/null && (( $(date +%s) < deadline )); do
+      sleep 0.1
+    done
+    kill -9 "$pid" 2> /dev/null || true
+  done
   wait 2> /dev/null || true
   if [[ $OK == 1 && "${FEDGE_CRASH_KEEP:-0}" != 1 ]]; then
     rm -rf "$T"

@@ -232,6 +232,16 @@ void ReadSecureAggregation(MapReader m, secagg::SecAggConfig* s) {
 void ReadLimits(MapReader limits, LimitsConfig* l) {
   limits.Optional("max_concurrent_uploads", &l->max_concurrent_uploads,
                   AtLeast<uint32_t>(1));
+  limits.Optional(
+      "transport_memory_mib", &l->transport_memory_mib,
+      [](const uint32_t& mib, const CheckContext& context) -> std::string {
+        // Below that, a few uploads in flight would use it up, and gRPC
+        // then cancels streams.
+        if (mib == 0 || mib >= 16) return "";
+        return absl::StrCat(context.text,
+                            " is too small (expected 0 for no quota, or at "
+                            "least 16 MiB)");
+      });
 }
 
 void ReadPrivacy(MapReader privacy, PrivacyConfig* p) {

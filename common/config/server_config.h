@@ -129,6 +129,12 @@ struct LimitsConfig {
   // Uploads buffered at once; more wait (gRPC flow control holds them back),
   // so the server's memory is bounded by this many models plus the sum.
   uint32_t max_concurrent_uploads = 8;
+  // gRPC's memory quota for the server's connections, in MiB (0: none).
+  // Above about 80% of it gRPC reads only what a call needs and frees idle
+  // connections' read buffers, so their memory stops growing with use
+  // (docs/performance.md, "What grows"). When it is used up, gRPC cancels
+  // streams, so it must leave room for the uploads in flight.
+  uint32_t transport_memory_mib = 32;
 };
 
 struct EvaluationConfig {

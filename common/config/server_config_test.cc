@@ -206,6 +206,19 @@ TEST(ServerConfigTest, UnknownKeyIsReportedWithSuggestion) {
             "compliance, upstream");
 }
 
+TEST(ServerConfigTest, TransportMemoryQuota) {
+  EXPECT_EQ(Parse(kMinimal)->limits.transport_memory_mib, 32u);
+  EXPECT_EQ(Parse(kMinimal + "limits: {transport_memory_mib: 0}\n")
+                ->limits.transport_memory_mib,
+            0u);
+  EXPECT_EQ(Parse(kMinimal + "limits: {transport_memory_mib: 256}\n")
+                ->limits.transport_memory_mib,
+            256u);
+  EXPECT_EQ(Error(kMinimal + "limits: {transport_memory_mib: 4}\n"),
+            "server.yaml:7:32: limits.transport_memory_mib: 4 is too small "
+            "(expected 0 for no quota, or at least 16 MiB)");
+}
+
 TEST(ServerConfigTest, WrongTypeIsReported) {
   EXPECT_EQ(Error(kMinimal + "rounds: five\n"),
             "server.yaml:7:9: rounds: expected an integer, got 'five'");
