@@ -21,8 +21,8 @@ namespace fedge::server {
 // last round whose end the log in `run_dir`/audit shows: RoundCommitted
 // (contributors, examples, the model's version and SHA-256) or
 // RoundAbandoned, each followed by BuffersDeleted when uploads had been
-// accepted, as the round driver writes them. OK (and nothing written) when they
-// agree.
+// accepted, as the round driver writes them. OK (and nothing written) when
+// they agree.
 //
 // A committed round's PrivacySpent entry comes from the state the round
 // driver saved with the round (round_state.h, kPrivacySpentState), also

@@ -6,10 +6,10 @@
 // a server optimiser's moments (kind "strategy"), the privacy ledger (kind
 // "privacy") and the round's privacy spending as the audit log records it
 // (kind kPrivacySpentState, an encoded v1::PrivacySpent, which lets a
-// restart append the entry the log missed: audit_recovery.h). The file of round
-// r is RUN_DIR/KIND/round-NNNNNN.state: the SHA-256 of the state, then the
-// state. Like the checkpoint it is written atomically before the store records
-// the round; the file of round r - 2 and older is then removed.
+// restart append the entry the log missed: audit_recovery.h). The file of
+// round r is RUN_DIR/KIND/round-NNNNNN.state: the SHA-256 of the state, then
+// the state. Like the checkpoint it is written atomically before the store
+// records the round; the file of round r - 2 and older is then removed.
 
 #include <cstdint>
 #include <string>

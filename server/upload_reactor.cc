@@ -143,14 +143,14 @@ void UploadReactor::RecordRejection(const absl::Status& status) {
 }
 
 void UploadReactor::OnDone() {
+  // cut_short_ is set only after reading began: there is a peer and a round.
   if (cut_short_.has_value()) {
     if (context_->IsCancelled()) {
       // The answer never reached the client: its connection broke off
       // mid-upload (a device killed or cut off). That is the client going
       // away, which the round handles, not a refusal of what it sent.
       FEDGE_LOG(Info, "server")
-          << "upload from " << (peer_.has_value() ? peer_->id : "?")
-          << " in round " << round_->number()
+          << "upload from " << peer_->id << " in round " << round_->number()
           << " broke off with its connection (" << cut_short_->message() << ")";
     } else {
       RecordRejection(*cut_short_);  // the client closed the stream early
