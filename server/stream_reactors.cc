@@ -11,10 +11,12 @@ TaskStreamReactor::TaskStreamReactor(std::shared_ptr<ClientSession> session)
 }
 
 void TaskStreamReactor::StartWrite(const v1::Task* task) {
+  absl::MutexLock lock(&calls_mu_);
   grpc::ServerWriteReactor<v1::Task>::StartWrite(task);
 }
 
 void TaskStreamReactor::Finish(const grpc::Status& status) {
+  absl::MutexLock lock(&calls_mu_);
   grpc::ServerWriteReactor<v1::Task>::Finish(status);
 }
 
@@ -24,6 +26,7 @@ void TaskStreamReactor::OnCancel() { session_->OnCancel(); }
 
 void TaskStreamReactor::OnDone() {
   session_->OnDone();
+  { absl::MutexLock wait_for_calls(&calls_mu_); }
   delete this;
 }
 
@@ -34,6 +37,7 @@ ModelDownloadReactor::ModelDownloadReactor(
       chunk_size_(std::max<size_t>(chunk_size, 1)),
       on_bytes_sent_(std::move(on_bytes_sent)),
       on_done_(std::move(on_done)) {
+  absl::MutexLock lock(&mu_);
   WriteNext();
 }
 
@@ -54,6 +58,7 @@ void ModelDownloadReactor::WriteNext() {
 }
 
 void ModelDownloadReactor::OnWriteDone(bool ok) {
+  absl::MutexLock lock(&mu_);
   if (!ok) {
     Finish(grpc::Status(grpc::StatusCode::CANCELLED, "download interrupted"));
     return;
@@ -63,7 +68,10 @@ void ModelDownloadReactor::OnWriteDone(bool ok) {
 }
 
 void ModelDownloadReactor::OnDone() {
-  if (on_done_) on_done_();
+  {
+    absl::MutexLock lock(&mu_);
+    if (on_done_) on_done_();
+  }
   delete this;
 }
 

@@ -3,6 +3,15 @@
 
 // Server-streaming reactors of the Federation service. Each deletes itself
 // in OnDone, as gRPC's callback API expects.
+//
+// gRPC may run a reactor's reactions, and its OnDone, on different threads,
+// and orders them in its core library, where a race detector cannot see it.
+// So the reactors with state hold a mutex of their own in every reaction and
+// call, and OnDone takes it before the delete: the order becomes explicit,
+// and a call still returning on another thread finishes before the delete.
+// The mutex is never contended in practice. gRPC never runs OnWriteDone or
+// OnDone inline in a write reactor's StartWrite or Finish, so holding it
+// across those calls cannot deadlock.
 
 #include <grpcpp/support/server_callback.h>
 
@@ -10,6 +19,8 @@
 #include <functional>
 #include <memory>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "fedge/v1/federation.pb.h"
 #include "server/client_session.h"
 #include "server/global_model.h"
@@ -26,7 +37,10 @@ class FinishedWriteReactor final : public grpc::ServerWriteReactor<T> {
   void OnDone() override { delete this; }
 };
 
-// A client's task channel, driven by its ClientSession.
+// A client's task channel, driven by its ClientSession. The session calls
+// StartWrite and Finish on whichever thread pushed a task or closed it, so
+// OnDone can come while such a call is still returning; calls_mu_ makes the
+// delete wait for it.
 class TaskStreamReactor final : public grpc::ServerWriteReactor<v1::Task>,
                                 public TaskStream {
  public:
@@ -43,6 +57,7 @@ class TaskStreamReactor final : public grpc::ServerWriteReactor<v1::Task>,
 
  private:
   std::shared_ptr<ClientSession> session_;
+  absl::Mutex calls_mu_;
 };
 
 // Streams a model's bytes in chunks; the first chunk carries its ModelRef.
@@ -58,8 +73,9 @@ class ModelDownloadReactor final
   void OnDone() override;
 
  private:
-  void WriteNext();
+  void WriteNext() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  absl::Mutex mu_;  // held by the constructor and each reaction
   std::shared_ptr<const GlobalModel> model_;
   size_t chunk_size_;
   std::function<void(uint64_t)> on_bytes_sent_;

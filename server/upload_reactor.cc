@@ -18,6 +18,7 @@ UploadReactor::UploadReactor(grpc::CallbackServerContext* context,
       round_(std::move(round)),
       metrics_(metrics),
       gate_(gate) {
+  absl::MutexLock lock(&mu_);
   if (!peer.ok()) {
     Reject(peer.status());
     return;
@@ -30,6 +31,7 @@ UploadReactor::UploadReactor(grpc::CallbackServerContext* context,
   // Start reading only with a buffer slot; otherwise the gate resumes this
   // upload when one frees up.
   if (gate_->Acquire(this, [this] {
+        absl::MutexLock lock(&mu_);
         holds_slot_.store(true);
         StartRead(&chunk_);
       })) {
@@ -39,6 +41,7 @@ UploadReactor::UploadReactor(grpc::CallbackServerContext* context,
 }
 
 void UploadReactor::OnCancel() {
+  absl::MutexLock lock(&mu_);
   // Still waiting for a slot: nothing was read, end the call here.
   if (gate_->Cancel(this)) {
     Finish(grpc::Status(grpc::StatusCode::CANCELLED, "upload cancelled"));
@@ -46,6 +49,7 @@ void UploadReactor::OnCancel() {
 }
 
 void UploadReactor::OnReadDone(bool ok) {
+  absl::MutexLock lock(&mu_);
   if (ok) {
     absl::Status status = HandleChunk();
     if (!status.ok()) {
@@ -143,6 +147,9 @@ void UploadReactor::RecordRejection(const absl::Status& status) {
 }
 
 void UploadReactor::OnDone() {
+  // Taken once more: whatever a reaction or the gate's resume on another
+  // thread did comes before the delete.
+  absl::ReleasableMutexLock lock(&mu_);
   // cut_short_ is set only after reading began: there is a peer and a round.
   if (cut_short_.has_value()) {
     if (context_->IsCancelled()) {
@@ -157,6 +164,7 @@ void UploadReactor::OnDone() {
     }
   }
   if (holds_slot_.load()) gate_->Release();
+  lock.Release();
   delete this;
 }
 

@@ -11,6 +11,14 @@
 // either a client that closed it early (a rejection) or a connection that
 // broke off (a device killed mid-upload: the client going away, not a
 // rejection); which one is known only when the call is done (OnDone).
+//
+// gRPC may run successive reactions on different threads and orders them in
+// its core library, where a race detector cannot see it; the gate resumes a
+// waiting upload on whichever thread freed the slot. The constructor, every
+// reaction and the resume therefore hold mu_, which makes that order explicit
+// (it is never contended: gRPC runs one reaction at a time, apart from
+// OnCancel). gRPC never runs a reaction inline in StartRead or Finish, so
+// holding mu_ across them cannot deadlock.
 
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
@@ -20,6 +28,7 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/pki/identity.h"
 #include "common/tensor/chunking.h"
 #include "fedge/v1/federation.pb.h"
@@ -47,6 +56,7 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UpdateChunk> {
   void Reject(const absl::Status& status);
   void RecordRejection(const absl::Status& status);
 
+  absl::Mutex mu_;
   grpc::CallbackServerContext* context_;
   v1::UploadUpdateResponse* response_;
   std::optional<pki::PeerIdentity> peer_;
