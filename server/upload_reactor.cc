@@ -163,8 +163,11 @@ void UploadReactor::OnDone() {
       RecordRejection(*cut_short_);  // the client closed the stream early
     }
   }
-  if (holds_slot_.load()) gate_->Release();
+  const bool holds_slot = holds_slot_.load();
   lock.Release();
+  // The gate may resume a waiting upload here, which takes that reactor's
+  // mutex: never while this one's is held.
+  if (holds_slot) gate_->Release();
   delete this;
 }
 
