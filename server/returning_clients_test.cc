@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/session_registry.h"
+#include "server/session_test_support.h"
 #include "server/store.h"
 
 namespace fedge::server {
@@ -14,46 +15,9 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-// A task stream that completes each write at once, as a fast client would.
-class FakeStream : public TaskStream {
- public:
-  void Bind(ClientSession* session) { session_ = session; }
-  void StartWrite(const v1::Task* task) override {
-    written.push_back(*task);
-    session_->OnWriteDone(true);
-  }
-  void Finish(const grpc::Status& status) override {
-    finished = status;
-    session_->OnDone();
-  }
-  std::vector<v1::Task> written;
-  std::optional<grpc::Status> finished;
-
- private:
-  ClientSession* session_ = nullptr;
-};
-
-JoinInfo Info(const std::string& id) {
-  JoinInfo info;
-  info.peer.id = id;
-  return info;
-}
-
-v1::Task Finished() {
-  v1::Task task;
-  task.mutable_finished()->set_reason("run finished: 4 rounds completed");
-  return task;
-}
-
-// Joins `id` and opens its task stream.
-std::shared_ptr<ClientSession> Connect(SessionRegistry& registry,
-                                       const std::string& id,
-                                       FakeStream& stream) {
-  std::shared_ptr<ClientSession> session = registry.Create(Info(id));
-  stream.Bind(session.get());
-  EXPECT_TRUE(session->Attach(&stream));
-  return session;
-}
+using session_testing::Connect;
+using session_testing::FakeStream;
+using session_testing::Finished;
 
 ClientRecord Joined(const std::string& id) {
   ClientRecord c;
